@@ -1,0 +1,1 @@
+# config/: see ../shared/DESIGN.md for what this folder holds.

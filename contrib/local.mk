@@ -1,0 +1,1 @@
+# contrib/: see ../shared/DESIGN.md for what this folder holds.

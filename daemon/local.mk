@@ -1,0 +1,1 @@
+# daemon/: see ../shared/DESIGN.md for what this folder holds.

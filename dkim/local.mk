@@ -1,0 +1,1 @@
+# dkim/: see ../shared/DESIGN.md for what this folder holds.

@@ -1,0 +1,1 @@
+# pkcs11/: see ../shared/DESIGN.md for what this folder holds.

@@ -1,0 +1,26 @@
+#!/bin/sh
+# Installs, with apt-get, the Debian packages that building p11dkim and running
+# its tests and demo need, but only those that are missing. Used by tests/run.sh
+# and contrib/demo.sh so that both work on a fresh Debian 12 machine.
+set -eu
+
+# Keep in step with configure.ac and with what the tests call.
+packages="gcc make autoconf automake libtool pkg-config
+	libmilter-dev libp11-dev libp11-kit-dev libssl-dev libconfig-dev check
+	softhsm2 opensc python3 python3-dkim python3-dnspython opendkim opendkim-tools
+	dnsmasq-base clang libclang-rt-14-dev procps"
+
+missing=""
+for p in $packages; do
+	if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+		missing="$missing $p"
+	fi
+done
+[ -n "$missing" ] || exit 0
+
+echo "install-deps: installing:$missing"
+sudo=""
+[ "$(id -u)" = 0 ] || sudo=sudo
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+# shellcheck disable=SC2086
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null

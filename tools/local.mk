@@ -1,0 +1,1 @@
+# tools/: see ../shared/DESIGN.md for what this folder holds.
