@@ -1,2 +1,7 @@
 # tests/: see ../shared/DESIGN.md for what this folder holds.
 EXTRA_DIST += tests/run.sh tests/lsan.supp tests/lib/install-deps.sh
+include $(srcdir)/tests/dkim.mk
+include $(srcdir)/tests/pkcs11.mk
+include $(srcdir)/tests/config.mk
+include $(srcdir)/tests/daemon.mk
+include $(srcdir)/tests/tools.mk

@@ -1,0 +1,1 @@
+# Tests of config/ (sources under tests/config/).

@@ -1,0 +1,1 @@
+# Tests of daemon/ (sources under tests/daemon/).

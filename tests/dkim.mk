@@ -1,0 +1,1 @@
+# Tests of dkim/ (sources under tests/dkim/).

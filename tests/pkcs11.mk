@@ -1,0 +1,1 @@
+# Tests of pkcs11/ (sources under tests/pkcs11/).

@@ -1,0 +1,1 @@
+# Tests of tools/ (sources under tests/tools/).
