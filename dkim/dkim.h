@@ -58,10 +58,10 @@ const char *dkim_canon_name(dkim_canon);
 dkim_status dkim_canon_parse(const char *text, dkim_canon *hdr, dkim_canon *body);
 
 /* Caps on what one message may make the signer keep. */
-#define DKIM_MAX_HEADERS 1000                 /* header instances kept (signable names only) */
-#define DKIM_MAX_HEADER_BYTES (1024 * 1024)   /* bytes of those header fields */
-#define DKIM_MAX_SIGNATURES 16                /* signatures per message */
-#define DKIM_MAX_SIGN_NAMES 128               /* names in the h= list */
+#define DKIM_MAX_HEADERS 1000               /* header instances kept (signable names only) */
+#define DKIM_MAX_HEADER_BYTES (1024 * 1024) /* bytes of those header fields */
+#define DKIM_MAX_SIGNATURES 16              /* signatures per message */
+#define DKIM_MAX_SIGN_NAMES 128             /* names in the h= list */
 
 /* Options shared by all signatures of one message. */
 struct dkim_sign_opts {
@@ -98,7 +98,7 @@ dkim_status dkim_signer_set_time(dkim_signer *, time_t timestamp);
  * (i=) may be NULL, else "[local]@domain" with a domain equal to d= or one of
  * its subdomains (DKIM_ERR_INVALID otherwise). *index receives its index. */
 dkim_status dkim_signer_add(dkim_signer *, dkim_alg, const char *domain, const char *selector,
-			    const char *identity, size_t *index);
+                            const char *identity, size_t *index);
 
 /* One header field as a milter receives it: name without the colon; value as
  * it follows the colon, with its leading whitespace (SMFIP_HDR_LEADSPC),
@@ -128,7 +128,7 @@ dkim_status dkim_signer_tbs(dkim_signer *, size_t i, const unsigned char **tbs, 
 /* The signature bytes for signature i (RSA: the modulus size, 64..1024 bytes;
  * Ed25519: 64 bytes; DKIM_ERR_INVALID otherwise). Copied. */
 dkim_status dkim_signer_set_signature(dkim_signer *, size_t i, const unsigned char *sig,
-				      size_t len);
+                                      size_t len);
 
 /* The DKIM-Signature field value to insert (what follows "DKIM-Signature:"),
  * starting with its leading space, folded with `eol` + TAB between lines

@@ -28,8 +28,7 @@ typedef struct dkim_message dkim_message;
  * ends between folded lines). A status other than DKIM_OK stops the feed. */
 typedef dkim_status (*dkim_message_header_cb)(void *arg, const char *name, const char *value);
 
-dkim_status dkim_message_new(dkim_signer *, dkim_message_header_cb, void *arg,
-			     dkim_message **out);
+dkim_status dkim_message_new(dkim_signer *, dkim_message_header_cb, void *arg, dkim_message **out);
 dkim_status dkim_message_feed(dkim_message *, const unsigned char *data, size_t len);
 /* End of input: flushes a last header field when the message has no body.
  * Does not call dkim_signer_end (the caller may still add signatures). */
