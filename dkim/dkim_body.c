@@ -11,147 +11,192 @@
 
 #include "dkim/dkim_body.h"
 
-static dkim_status
-dkim_body_flush(struct dkim_body *b)
+/* Byte classes: 0 line content, 1 CR, 2 LF, 3 WSP (relaxed only). */
+static const unsigned char dkim_body_cls_simple[256] = {['\r'] = 1, ['\n'] = 2};
+static const unsigned char dkim_body_cls_relaxed[256] = {
+    ['\r'] = 1, ['\n'] = 2, [' '] = 3, ['\t'] = 3};
+
+/*
+ * The byte loop keeps the state in locals and touches the dkim_body only on
+ * entry and exit: stores through the unsigned char output buffer may alias
+ * anything, which would otherwise force a reload of every field per byte.
+ * Content bytes are copied a run at a time.
+ */
+struct dkim_body_st {
+	uint64_t pending_crlf;
+	size_t o;
+	bool pending_cr, pending_wsp, line_nonempty, started;
+};
+
+#define DKIM_BODY_FLUSH()                                                                          \
+	do {                                                                                       \
+		if (s.o > 0 && EVP_DigestUpdate(b->ctx, b->out, s.o) != 1)                         \
+			goto fail;                                                                 \
+		s.o = 0;                                                                           \
+	} while (0)
+#define DKIM_BODY_ROOM(n)                                                                          \
+	do {                                                                                       \
+		if (s.o + (n) > DKIM_BODY_BUFSIZE)                                                 \
+			DKIM_BODY_FLUSH();                                                         \
+	} while (0)
+/* Content follows: the held-back empty lines and WSP run were not trailing. */
+#define DKIM_BODY_PENDING()                                                                        \
+	do {                                                                                       \
+		for (; s.pending_crlf > 0; s.pending_crlf--) {                                     \
+			DKIM_BODY_ROOM(2);                                                         \
+			b->out[s.o++] = '\r';                                                      \
+			b->out[s.o++] = '\n';                                                      \
+		}                                                                                  \
+		if (s.pending_wsp) {                                                               \
+			DKIM_BODY_ROOM(1);                                                         \
+			b->out[s.o++] = ' ';                                                       \
+			s.pending_wsp = false;                                                     \
+		}                                                                                  \
+		s.line_nonempty = s.started = true;                                                \
+	} while (0)
+#define DKIM_BODY_EOL()                                                                            \
+	do {                                                                                       \
+		s.pending_wsp = false;                                                             \
+		if (s.line_nonempty) {                                                             \
+			DKIM_BODY_ROOM(2);                                                         \
+			b->out[s.o++] = '\r';                                                      \
+			b->out[s.o++] = '\n';                                                      \
+			s.line_nonempty = false;                                                   \
+		} else {                                                                           \
+			s.pending_crlf++;                                                          \
+		}                                                                                  \
+	} while (0)
+/* A CR not followed by LF is ordinary content. */
+#define DKIM_BODY_LONE_CR()                                                                        \
+	do {                                                                                       \
+		DKIM_BODY_PENDING();                                                               \
+		DKIM_BODY_ROOM(1);                                                                 \
+		b->out[s.o++] = '\r';                                                              \
+	} while (0)
+
+static void
+dkim_body_load(struct dkim_body_st *s, const struct dkim_body *b)
 {
-	if (b->outlen > 0 && EVP_DigestUpdate(b->ctx, b->out, b->outlen) != 1) {
-		b->failed = true;
-		return DKIM_ERR_CRYPTO;
-	}
-	b->outlen = 0;
-	return DKIM_OK;
+	s->pending_crlf = b->pending_crlf;
+	s->o = b->outlen;
+	s->pending_cr = b->pending_cr;
+	s->pending_wsp = b->pending_wsp;
+	s->line_nonempty = b->line_nonempty;
+	s->started = b->started;
 }
 
-static dkim_status
-dkim_body_emit(struct dkim_body *b, const void *data, size_t n)
+static void
+dkim_body_save(struct dkim_body *b, const struct dkim_body_st *s)
 {
-	dkim_status st;
-
-	b->started = true;
-	if (n > sizeof(b->out) - b->outlen) {
-		if ((st = dkim_body_flush(b)) != DKIM_OK)
-			return st;
-		if (n >= sizeof(b->out)) {
-			if (EVP_DigestUpdate(b->ctx, data, n) != 1) {
-				b->failed = true;
-				return DKIM_ERR_CRYPTO;
-			}
-			return DKIM_OK;
-		}
-	}
-	memcpy(b->out + b->outlen, data, n);
-	b->outlen += n;
-	return DKIM_OK;
-}
-
-/* Line content: first the empty lines and the WSP run it proves not to be
- * trailing, then the bytes themselves. */
-static dkim_status
-dkim_body_text(struct dkim_body *b, const unsigned char *data, size_t n)
-{
-	dkim_status st;
-
-	for (; b->pending_crlf > 0; b->pending_crlf--)
-		if ((st = dkim_body_emit(b, "\r\n", 2)) != DKIM_OK)
-			return st;
-	if (b->pending_wsp) {
-		b->pending_wsp = false;
-		if ((st = dkim_body_emit(b, " ", 1)) != DKIM_OK)
-			return st;
-	}
-	b->line_nonempty = true;
-	return dkim_body_emit(b, data, n);
-}
-
-static dkim_status
-dkim_body_eol(struct dkim_body *b)
-{
-	b->pending_wsp = false;
-	if (!b->line_nonempty) {
-		b->pending_crlf++;
-		return DKIM_OK;
-	}
-	b->line_nonempty = false;
-	return dkim_body_emit(b, "\r\n", 2);
-}
-
-static bool
-dkim_body_special(dkim_canon canon, unsigned char c)
-{
-	if (c == '\r' || c == '\n')
-		return true;
-	return canon == DKIM_CANON_RELAXED && (c == ' ' || c == '\t');
+	b->pending_crlf = s->pending_crlf;
+	b->outlen = s->o;
+	b->pending_cr = s->pending_cr;
+	b->pending_wsp = s->pending_wsp;
+	b->line_nonempty = s->line_nonempty;
+	b->started = s->started;
 }
 
 dkim_status
 dkim_body_update(struct dkim_body *b, const unsigned char *data, size_t len)
 {
-	static const unsigned char cr = '\r';
-	dkim_status st = DKIM_OK;
-	size_t i = 0, j;
+	const unsigned char *cls =
+	    b->canon == DKIM_CANON_RELAXED ? dkim_body_cls_relaxed : dkim_body_cls_simple;
+	const unsigned char *p = data, *end = data + len, *q;
+	struct dkim_body_st s;
+	size_t n;
 
 	if (b->failed)
 		return DKIM_ERR_CRYPTO;
-	while (i < len && st == DKIM_OK) {
-		unsigned char c = data[i];
-
-		if (b->pending_cr) {
-			b->pending_cr = false;
-			if (c == '\n') {
-				st = dkim_body_eol(b);
-				i++;
-				continue;
-			}
-			if ((st = dkim_body_text(b, &cr, 1)) != DKIM_OK)
-				break;
-		}
-		if (c == '\r') {
-			b->pending_cr = true;
-			i++;
-		} else if (c == '\n') {
-			st = dkim_body_eol(b);
-			i++;
-		} else if (b->canon == DKIM_CANON_RELAXED && (c == ' ' || c == '\t')) {
-			b->pending_wsp = true;
-			i++;
+	dkim_body_load(&s, b);
+	if (s.pending_cr && p < end) {
+		s.pending_cr = false;
+		if (*p == '\n') {
+			p++;
+			DKIM_BODY_EOL();
 		} else {
-			for (j = i + 1; j < len && !dkim_body_special(b->canon, data[j]); j++)
-				;
-			st = dkim_body_text(b, data + i, j - i);
-			i = j;
+			DKIM_BODY_LONE_CR();
 		}
 	}
-	return st;
+	while (p < end) {
+		switch (cls[*p]) {
+		case 0:
+			DKIM_BODY_PENDING();
+			for (q = p + 1; q < end && cls[*q] == 0; q++)
+				;
+			n = (size_t)(q - p);
+			if (n > DKIM_BODY_BUFSIZE - s.o) {
+				DKIM_BODY_FLUSH();
+				if (n >= DKIM_BODY_BUFSIZE) {
+					if (EVP_DigestUpdate(b->ctx, p, n) != 1)
+						goto fail;
+					p = q;
+					break;
+				}
+			}
+			memcpy(b->out + s.o, p, n);
+			s.o += n;
+			p = q;
+			break;
+		case 1:
+			if (++p == end) {
+				s.pending_cr = true;
+			} else if (*p == '\n') {
+				p++;
+				DKIM_BODY_EOL();
+			} else {
+				DKIM_BODY_LONE_CR();
+			}
+			break;
+		case 2:
+			p++;
+			DKIM_BODY_EOL();
+			break;
+		default:
+			p++;
+			s.pending_wsp = true;
+			break;
+		}
+	}
+	dkim_body_save(b, &s);
+	return DKIM_OK;
+fail:
+	b->failed = true;
+	return DKIM_ERR_CRYPTO;
 }
 
 dkim_status
 dkim_body_final(struct dkim_body *b, unsigned char hash[32])
 {
-	static const unsigned char cr = '\r';
+	struct dkim_body_st s;
 	unsigned int n = 0;
-	dkim_status st;
 
 	if (b->failed)
 		return DKIM_ERR_CRYPTO;
-	if (b->pending_cr) {
-		b->pending_cr = false;
-		if ((st = dkim_body_text(b, &cr, 1)) != DKIM_OK)
-			return st;
+	dkim_body_load(&s, b);
+	if (s.pending_cr) {
+		s.pending_cr = false;
+		DKIM_BODY_LONE_CR();
 	}
-	b->pending_wsp = false;
-	if (b->line_nonempty && (st = dkim_body_eol(b)) != DKIM_OK)
-		return st;
-	b->pending_crlf = 0;
-	if (b->canon == DKIM_CANON_SIMPLE && !b->started &&
-	    (st = dkim_body_emit(b, "\r\n", 2)) != DKIM_OK)
-		return st;
-	if ((st = dkim_body_flush(b)) != DKIM_OK)
-		return st;
-	if (EVP_DigestFinal_ex(b->ctx, hash, &n) != 1 || n != 32) {
-		b->failed = true;
-		return DKIM_ERR_CRYPTO;
+	s.pending_wsp = false;
+	/* RFC 6376 3.4.3, 3.4.4: a last line without CRLF gets one. */
+	if (s.line_nonempty)
+		DKIM_BODY_EOL();
+	s.pending_crlf = 0;
+	/* simple: an empty body is one CRLF; relaxed: it stays empty. */
+	if (b->canon == DKIM_CANON_SIMPLE && !s.started) {
+		DKIM_BODY_ROOM(2);
+		b->out[s.o++] = '\r';
+		b->out[s.o++] = '\n';
+		s.started = true;
 	}
+	DKIM_BODY_FLUSH();
+	dkim_body_save(b, &s);
+	if (EVP_DigestFinal_ex(b->ctx, hash, &n) != 1 || n != 32)
+		goto fail;
 	return DKIM_OK;
+fail:
+	b->failed = true;
+	return DKIM_ERR_CRYPTO;
 }
 
 dkim_status
