@@ -32,8 +32,6 @@
  *                    integers beyond 32 bits without an error unless they
  *                    carry the L suffix.
  *   lists of strings either [ "a", "b" ] or ( "a", "b" ).
- *   line numbers     libconfig 1.5 keeps them in 16 bits: past line 65535
- *                    they wrap.
  */
 #ifndef P11DKIM_CONFIG_CONF_H
 #define P11DKIM_CONFIG_CONF_H
@@ -64,18 +62,18 @@ struct conf_key {
 };
 
 struct conf_domain {
-	char *domain; /* lowercased, no trailing dot */
-	bool subdomains; /* default false */
+	char *domain;          /* lowercased, no trailing dot */
+	bool subdomains;       /* default false */
 	struct conf_key *keys; /* at least one */
 	size_t nkeys;
 	int line;
 };
 
 struct conf_token {
-	char *module;   /* required: PKCS#11 module path (or name dlopen finds) */
-	char *token;    /* required: token label (<= 32 bytes) or pkcs11: URI */
-	char *pin_file; /* exactly one of pin_file (absolute path) */
-	char *pin_env;  /*   and pin_env (environment variable name) */
+	char *module;               /* required: PKCS#11 module path (or name dlopen finds) */
+	char *token;                /* required: token label (<= 32 bytes) or pkcs11: URI */
+	char *pin_file;             /* exactly one of pin_file (absolute path) */
+	char *pin_env;              /*   and pin_env (environment variable name) */
 	unsigned sessions;          /* 0..1024; default 0 = let pkcs11/ fit it */
 	unsigned borrow_timeout_ms; /* 1..600000; default 5000 */
 	bool allow_extractable;     /* default false */
@@ -96,8 +94,8 @@ struct conf_sign {
 	size_t nheaders;
 	bool oversign;     /* default true */
 	long expire_after; /* seconds, 0 = no x=; else 3600..315360000 */
-	bool resign; /* sign again even if a DKIM-Signature with our d= and s=
-			exists; default false */
+	bool resign;       /* sign again even if a DKIM-Signature with our d= and s=
+	                      exists; default false */
 };
 
 struct conf_signtable;
@@ -109,16 +107,16 @@ struct conf {
 	 * The parts, for the daemon: */
 	char *socket;
 	enum conf_socket_kind socket_kind;
-	unsigned socket_port; /* inet/inet6: 1..65535; unix: 0 */
-	char *socket_host;    /* inet/inet6: host or address, NULL = any; unix: NULL */
-	char *socket_path;    /* unix/local: the absolute path; inet: NULL */
-	unsigned socket_umask; /* default 0007 (octal) */
-	char *user;     /* run as; NULL = don't switch */
-	char *group;    /* NULL = the user's primary group */
-	char *pid_file; /* NULL = none; absolute path */
-	char *log;      /* "syslog" (default) or "stderr" */
-	char *syslog_facility; /* default "mail"; one of mail daemon user auth
-				  authpriv local0..local7 */
+	unsigned socket_port;      /* inet/inet6: 1..65535; unix: 0 */
+	char *socket_host;         /* inet/inet6: host or address, NULL = any; unix: NULL */
+	char *socket_path;         /* unix/local: the absolute path; inet: NULL */
+	unsigned socket_umask;     /* default 0007 (octal) */
+	char *user;                /* run as; NULL = don't switch */
+	char *group;               /* NULL = the user's primary group */
+	char *pid_file;            /* NULL = none; absolute path */
+	char *log;                 /* "syslog" (default) or "stderr" */
+	char *syslog_facility;     /* default "mail"; one of mail daemon user auth
+	                              authpriv local0..local7 */
 	int syslog_facility_value; /* LOG_MAIL etc. from <syslog.h> */
 	char *metrics_file;        /* NULL = none (Prometheus textfile); absolute */
 	unsigned metrics_interval; /* seconds, 1..3600, default 10 */
@@ -135,7 +133,7 @@ struct conf_error {
 	int line;          /* 0 = the file as a whole */
 	char setting[256]; /* "" = no particular setting */
 	char msg[512];
-	unsigned more;     /* conf_load(): how many further errors were found */
+	unsigned more; /* conf_load(): how many further errors were found */
 };
 
 struct conf_errors {
