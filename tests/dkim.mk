@@ -38,3 +38,15 @@ TESTS += tests/dkim/check_dkim_signer
 tests_dkim_check_dkim_signer_SOURCES = tests/dkim/check_dkim_signer.c tests/dkim/testutil.h
 tests_dkim_check_dkim_signer_CFLAGS = $(DKIM_TEST_CFLAGS)
 tests_dkim_check_dkim_signer_LDADD = $(DKIM_TEST_LIBS)
+
+check_PROGRAMS += tests/dkim/check_dkim_addr
+TESTS += tests/dkim/check_dkim_addr
+tests_dkim_check_dkim_addr_SOURCES = tests/dkim/check_dkim_addr.c
+tests_dkim_check_dkim_addr_CFLAGS = $(DKIM_TEST_CFLAGS)
+tests_dkim_check_dkim_addr_LDADD = $(DKIM_TEST_LIBS)
+
+check_PROGRAMS += tests/dkim/check_dkim_message
+TESTS += tests/dkim/check_dkim_message
+tests_dkim_check_dkim_message_SOURCES = tests/dkim/check_dkim_message.c tests/dkim/testutil.h
+tests_dkim_check_dkim_message_CFLAGS = $(DKIM_TEST_CFLAGS)
+tests_dkim_check_dkim_message_LDADD = $(DKIM_TEST_LIBS)
