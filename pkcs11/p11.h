@@ -54,22 +54,22 @@
 
 typedef enum {
 	P11_OK = 0,
-	P11_ERR_NOMEM,           /* out of memory */
-	P11_ERR_INVALID,         /* bad argument: NULL, bad URI, wrong digest length, small buffer */
-	P11_ERR_MODULE,          /* module cannot be loaded or initialised; or used after fork */
+	P11_ERR_NOMEM,   /* out of memory */
+	P11_ERR_INVALID, /* bad argument: NULL, bad URI, wrong digest length, small buffer */
+	P11_ERR_MODULE,  /* module cannot be loaded or initialised; or used after fork */
 	P11_ERR_TOKEN_NOT_FOUND, /* no present token matches the label, serial or URI */
-	P11_ERR_PIN_FILE,        /* PIN file or variable unreadable, empty, or group/other-readable */
-	P11_ERR_PIN,             /* PIN wrong, expired or locked */
-	P11_ERR_LOGIN,           /* login failed for another reason */
-	P11_ERR_KEY_NOT_FOUND,   /* no private key matches the reference */
-	P11_ERR_KEY_AMBIGUOUS,   /* more than one private key matches */
-	P11_ERR_KEY_UNSAFE,      /* extractable or not sensitive, and not allowed */
-	P11_ERR_KEY_WEAK,        /* RSA key under 1024 bits: refused (RFC 8301) */
-	P11_ERR_KEY_TYPE,        /* neither RSA nor Ed25519 (or EC_PARAMS not Ed25519) */
-	P11_ERR_MECHANISM,       /* token lacks CKM_RSA_PKCS / CKM_EDDSA for this key */
-	P11_ERR_POOL_TIMEOUT,    /* no session became free before borrow_timeout_ms */
-	P11_ERR_TOKEN_GONE,      /* token absent or dead, recovery gave up */
-	P11_ERR_SIGN,            /* the token refused to sign */
+	P11_ERR_PIN_FILE,      /* PIN file or variable unreadable, empty, or group/other-readable */
+	P11_ERR_PIN,           /* PIN wrong, expired or locked */
+	P11_ERR_LOGIN,         /* login failed for another reason */
+	P11_ERR_KEY_NOT_FOUND, /* no private key matches the reference */
+	P11_ERR_KEY_AMBIGUOUS, /* more than one private key matches */
+	P11_ERR_KEY_UNSAFE,    /* extractable or not sensitive, and not allowed */
+	P11_ERR_KEY_WEAK,      /* RSA key under 1024 bits: refused (RFC 8301) */
+	P11_ERR_KEY_TYPE,      /* neither RSA nor Ed25519 (or EC_PARAMS not Ed25519) */
+	P11_ERR_MECHANISM,     /* token lacks CKM_RSA_PKCS / CKM_EDDSA for this key */
+	P11_ERR_POOL_TIMEOUT,  /* no session became free before borrow_timeout_ms */
+	P11_ERR_TOKEN_GONE,    /* token absent or dead, recovery gave up */
+	P11_ERR_SIGN,          /* the token refused to sign */
 } p11_status;
 
 struct p11_error {
@@ -89,7 +89,7 @@ typedef struct p11_key p11_key;
 struct p11_token_opts {
 	const char *module;          /* path of the PKCS#11 module */
 	const char *token;           /* token label, serial, or pkcs11: URI (token=, serial=,
-					manufacturer=, model=) */
+	                                manufacturer=, model=) */
 	const char *pin_file;        /* path of the PIN file, or NULL */
 	const char *pin_env;         /* name of an environment variable holding the PIN, or NULL */
 	unsigned sessions;           /* pool size; 0 = min(8, ulMaxSessionCount - 1) */
@@ -119,7 +119,7 @@ p11_key *p11_token_find_key(p11_token *, const char *ref, struct p11_error *err)
 
 enum p11_key_type { P11_KEY_RSA, P11_KEY_ED25519 };
 enum p11_key_type p11_key_type(const p11_key *);
-unsigned p11_key_bits(const p11_key *);  /* RSA modulus bits; 256 for Ed25519 */
+unsigned p11_key_bits(const p11_key *); /* RSA modulus bits; 256 for Ed25519 */
 const char *p11_key_label(const p11_key *);
 bool p11_key_weak(const p11_key *);      /* RSA < 2048: the caller warns */
 size_t p11_key_sig_len(const p11_key *); /* signature bytes (modulus bytes, or 64) */
@@ -135,26 +135,26 @@ size_t p11_key_sig_len(const p11_key *); /* signature bytes (modulus bytes, or 6
  * recovers per the contract above. Thread-safe.
  */
 p11_status p11_sign(p11_token *, p11_key *, const unsigned char *tbs, size_t tbs_len,
-    unsigned char *sig, size_t *sig_len, struct p11_error *err);
+                    unsigned char *sig, size_t *sig_len, struct p11_error *err);
 
 /* Public key read from the token (CKA_MODULUS/CKA_PUBLIC_EXPONENT of the private object, or the
    public key object with the same CKA_ID; CKA_EC_POINT for Ed25519). *out is the caller's. */
 p11_status p11_key_public(p11_token *, const p11_key *, EVP_PKEY **out, struct p11_error *err);
 /* Raw 32-byte Ed25519 public key (for the DNS record p=); P11_ERR_KEY_TYPE for RSA. */
 p11_status p11_key_public_raw_ed25519(p11_token *, const p11_key *, unsigned char out[32],
-    struct p11_error *err);
+                                      struct p11_error *err);
 
 struct p11_stats {
-	uint64_t signs;          /* signatures made */
-	uint64_t sign_errors;    /* p11_sign calls that returned an error */
-	uint64_t retries;        /* sign attempts repeated after a failed one */
-	uint64_t recoveries;     /* signs that succeeded only after a retry */
-	uint64_t session_drops;  /* sessions dropped as dead */
-	uint64_t reinits;        /* C_Finalize + C_Initialize done */
-	uint64_t pool_timeouts;  /* borrows that timed out */
-	unsigned sessions;       /* pool size */
-	unsigned sessions_open;  /* sessions currently open */
-	unsigned sessions_busy;  /* sessions currently borrowed */
+	uint64_t signs;             /* signatures made */
+	uint64_t sign_errors;       /* p11_sign calls that returned an error */
+	uint64_t retries;           /* sign attempts repeated after a failed one */
+	uint64_t recoveries;        /* signs that succeeded only after a retry */
+	uint64_t session_drops;     /* sessions dropped as dead */
+	uint64_t reinits;           /* C_Finalize + C_Initialize done */
+	uint64_t pool_timeouts;     /* borrows that timed out */
+	unsigned sessions;          /* pool size */
+	unsigned sessions_open;     /* sessions currently open */
+	unsigned sessions_busy;     /* sessions currently borrowed */
 	unsigned max_session_users; /* most threads ever seen on one session at once: must be 1 */
 };
 void p11_token_stats(const p11_token *, struct p11_stats *);
@@ -168,18 +168,18 @@ void p11_token_stats(const p11_token *, struct p11_stats *);
  */
 typedef CK_RV (*p11_session_fn)(CK_FUNCTION_LIST_PTR fl, CK_SESSION_HANDLE s, void *arg);
 p11_status p11_token_with_session(p11_token *, bool rw, p11_session_fn fn, void *arg,
-    struct p11_error *err);
+                                  struct p11_error *err);
 
 struct p11_key_info {
 	const char *label;       /* "" when the key has none */
 	const unsigned char *id; /* CKA_ID bytes, id_len may be 0 */
 	size_t id_len;
 	enum p11_key_type type;
-	bool type_known;         /* false: not RSA/Ed25519 (type and bits meaningless) */
+	bool type_known; /* false: not RSA/Ed25519 (type and bits meaningless) */
 	unsigned bits;
 	bool sensitive;
 	bool extractable;
-	bool has_public;         /* a public key object with the same CKA_ID exists */
+	bool has_public; /* a public key object with the same CKA_ID exists */
 };
 /* Calls cb once per private key object on the token (valid only during the call); a non-zero
    return stops the listing. Does not use libp11 (whose enumerate fails with Ed25519 keys). */
