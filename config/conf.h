@@ -28,9 +28,9 @@
  *                    (libconfig has no octal literal and reads 0007 as 7 and
  *                    0077 as 77, so 0077 still means 0077), or a hex
  *                    integer (0x3F) taken as is. Range 0000..0777.
- *   numbers          libconfig integers. Known limit: libconfig 1.5 wraps
- *                    integers beyond 32 bits without an error unless they
- *                    carry the L suffix.
+ *   numbers          libconfig integers. libconfig 1.5 silently wraps
+ *                    literals past 32 bits; in the main file each one is
+ *                    compared with its text and refused as out of range.
  *   lists of strings either [ "a", "b" ] or ( "a", "b" ).
  */
 #ifndef P11DKIM_CONFIG_CONF_H
@@ -147,6 +147,10 @@ struct conf *conf_load(const char *path, struct conf_error *err);
  * more were cut) in errs, which the caller frees with conf_errors_free(). */
 struct conf *conf_load_errors(const char *path, struct conf_errors *errs);
 void conf_errors_free(struct conf_errors *errs);
+/* Parses text as if it were the file name (which is only used in errors
+ * and to resolve @include): no file checks. For fuzzing and tests. */
+struct conf *conf_load_buffer(const char *name, const char *text, size_t len,
+                              struct conf_errors *errs);
 void conf_free(struct conf *);
 
 /* "FILE:LINE: SETTING: MSG" in buf (LINE and SETTING left out when absent);

@@ -190,6 +190,22 @@ static const struct bad_case bad_cases[] = {
            "token = { module = \"/m.so\"; token = \"t\"; pin_env = \"P\";\n allow_extractable = 1; "
            "};\n",
            2, "token.allow_extractable", "must be a boolean"),
+    /* Numbers libconfig 1.5 would wrap into range. */
+    BAD_NT("sessions wrapped",
+           "token = { module = \"/m.so\"; token = \"t\"; pin_env = \"P\";\n sessions = 4294967304; "
+           "};\n",
+           2, "token.sessions", "the number written is out of range (0..1024)"),
+    BAD_NT("sessions int64",
+           "token = { module = \"/m.so\"; token = \"t\"; pin_env = \"P\";\n sessions = "
+           "4294967304L; };\n",
+           2, "token.sessions", "4294967304 is out of range (0..1024)"),
+    BAD("expire wrapped", "sign = { expire_after = 4294971496; };\n", 2, "sign.expire_after",
+        "the number written is out of range"),
+    BAD("metrics wrapped", "metrics_interval=+4294967306;\n", 2, "metrics_interval",
+        "the number written is out of range"),
+    BAD("umask wrapped", "socket_umask = 4294967303;\n", 2, "socket_umask", "octal digits"),
+    BAD("huge literal", "metrics_interval = 99999999999999999999999;\n", 2, "metrics_interval",
+        "out of range"),
     /* Sockets. */
     BAD("socket unknown type", "socket = \"tcp:8891@127.0.0.1\";\n", 2, "socket",
         "unknown socket type"),
