@@ -470,6 +470,9 @@ ct_suite_bad(void)
 	Suite *s = suite_create("config: refused files");
 	TCase *tc = tcase_create("bad");
 
+	/* A safety net for a loaded machine, not a speed test. */
+	tcase_set_timeout(tc, CT_TIMEOUT);
+
 	tcase_add_loop_test(tc, test_bad_table, 0, (int)(sizeof(bad_cases) / sizeof(bad_cases[0])));
 	tcase_add_test(tc, test_bad_first_and_count);
 	tcase_add_test(tc, test_bad_many);

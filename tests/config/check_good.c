@@ -374,6 +374,9 @@ ct_suite_good(void)
 	Suite *s = suite_create("config: accepted files");
 	TCase *tc = tcase_create("good");
 
+	/* A safety net for a loaded machine, not a speed test. */
+	tcase_set_timeout(tc, CT_TIMEOUT);
+
 	tcase_add_test(tc, test_good_design);
 	tcase_add_test(tc, test_good_full);
 	tcase_add_test(tc, test_good_defaults);
