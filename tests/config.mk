@@ -19,3 +19,8 @@ tests_config_fuzz_conf_replay_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS)
 tests_config_fuzz_conf_replay_LDADD = config/libconf.la $(LIBCONFIG_LIBS)
 TESTS += tests/config/fuzz_conf_replay
 EXTRA_DIST += tests/config/fuzz-corpus
+
+# A benchmark: built by make check, run by hand (it prints figures).
+check_PROGRAMS += tests/config/bench_conf
+tests_config_bench_conf_SOURCES = tests/config/bench_conf.c
+tests_config_bench_conf_LDADD = config/libconf.la $(LIBCONFIG_LIBS)
