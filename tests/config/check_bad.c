@@ -343,6 +343,29 @@ START_TEST(test_bad_many)
 }
 END_TEST
 
+/* Line numbers stay right past 16 bits. */
+START_TEST(test_bad_far_line)
+{
+	struct conf_error err;
+	size_t cap = 80000 * 3 + 4096, len;
+	char *text;
+	int i;
+
+	text = malloc(cap);
+	ck_assert_ptr_nonnull(text);
+	len = (size_t)snprintf(text, cap, "%s", CT_TOKEN);
+	for (i = 0; i < 80000; i++) {
+		memcpy(text + len, "#\n", 2);
+		len += 2;
+	}
+	snprintf(text + len, cap - len, "metrics_interval = 0;\n");
+	ck_assert_ptr_null(conf_load(ct_write("far.conf", text, 0600), &err));
+	free(text);
+	ck_assert_int_eq(err.line, 80002);
+	ck_assert_str_eq(err.setting, "metrics_interval");
+}
+END_TEST
+
 static const char good_min[] = CT_TOKEN;
 
 START_TEST(test_bad_no_name)
@@ -476,6 +499,7 @@ ct_suite_bad(void)
 	tcase_add_loop_test(tc, test_bad_table, 0, (int)(sizeof(bad_cases) / sizeof(bad_cases[0])));
 	tcase_add_test(tc, test_bad_first_and_count);
 	tcase_add_test(tc, test_bad_many);
+	tcase_add_test(tc, test_bad_far_line);
 	tcase_add_test(tc, test_bad_no_name);
 	tcase_add_test(tc, test_bad_missing_file);
 	tcase_add_loop_test(tc, test_bad_file_mode, 0,

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <syslog.h>
 
 #include "tests/config/ct.h"
@@ -279,6 +280,10 @@ START_TEST(test_good_canon)
 	c = ct_load_ok("canon.conf", text);
 	ck_assert_int_eq(c->sign.hdr_canon, canon_cases[_i].h);
 	ck_assert_int_eq(c->sign.body_canon, canon_cases[_i].b);
+	snprintf(text, sizeof(text), "%s/%s", conf_canon_name(c->sign.hdr_canon),
+	         conf_canon_name(c->sign.body_canon));
+	if (strchr(canon_cases[_i].written, '/') != NULL)
+		ck_assert_int_eq(strcasecmp(text, canon_cases[_i].written), 0);
 	conf_free(c);
 }
 END_TEST
