@@ -99,6 +99,20 @@ run auth --socket "unix:$T/relaxed.sock" --messages 3 --client-addr 192.0.2.7 --
 expect auth signatures -eq 3
 verify "$T/auth.eml"
 
+# inet6, where the machine has an IPv6 loopback; an IPv6 client that is not
+# internal is passed unsigned (the address reached OpenDKIM in the CONNECT step).
+if port6=$($PYTHON -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1", 0)); print(s.getsockname()[1])' 2>/dev/null); then
+	odk_start six "inet6:$port6@[::1]" relaxed/relaxed
+	run six --socket "inet6:$port6@[::1]" --messages 5 --message "$T/m1.eml" --fail-on-error
+	expect six signatures -eq 5
+	run six-outside --socket "inet6:$port6@::1" --messages 5 --message "$T/m1.eml" \
+		--client-addr 2001:db8::7 --fail-on-error
+	expect six-outside messages -eq 5
+	expect six-outside signatures -eq 0
+else
+	echo "no IPv6 loopback: inet6 case not run"
+fi
+
 # Refusals are counted as such, not as errors.
 run reject --socket "unix:$T/reject.sock" --messages 5 --message "$T/m1.eml"
 expect reject rejects -eq 5
