@@ -50,3 +50,12 @@ TESTS += tests/dkim/check_dkim_message
 tests_dkim_check_dkim_message_SOURCES = tests/dkim/check_dkim_message.c tests/dkim/testutil.h
 tests_dkim_check_dkim_message_CFLAGS = $(DKIM_TEST_CFLAGS)
 tests_dkim_check_dkim_message_LDADD = $(DKIM_TEST_LIBS)
+
+# A benchmark (prints figures, asserts nothing), built with the tests.
+check_PROGRAMS += tests/dkim/dkim-bench
+tests_dkim_dkim_bench_SOURCES = tests/dkim/dkim-bench.c
+tests_dkim_dkim_bench_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+tests_dkim_dkim_bench_LDADD = dkim/libdkim.la $(OPENSSL_LIBS)
+
+# libFuzzer targets, built by hand with clang (see the build line in each).
+EXTRA_DIST += tests/dkim/fuzz/fuzz-dkim-addr.c tests/dkim/fuzz/fuzz-dkim-message.c
