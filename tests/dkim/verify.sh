@@ -25,9 +25,33 @@ fail() {
 	exit 1
 }
 
-"$bin/dkim-sign-inmem" "$tmp" "$top_srcdir"/tests/dkim/data/*.eml >"$tmp/files" ||
-	fail "dkim-sign-inmem"
-nmsg=$(ls "$top_srcdir"/tests/dkim/data/*.eml | wc -l)
+# A larger message too: about 250 KB, lines with WSP runs, trailing WSP,
+# whitespace-only and empty lines, bare LF and CRLF mixed, 8-bit text.
+mkdir "$tmp/in"
+"$PYTHON" - "$tmp/in/large.eml" <<'PY'
+import random, sys
+r = random.Random(6376)
+out = [b"From: Large <large@example.com>\r\nTo: someone@example.org\r\n",
+       b"Subject: a large message,\r\n\tfolded once\r\nMIME-Version: 1.0\r\n",
+       b"Content-Type: text/plain; charset=utf-8\r\n\r\n"]
+words = [b"alpha", b"beta", b"gamma", b"caf\xc3\xa9", b"  ", b"\t", b"delta"]
+for i in range(6000):
+    k = r.random()
+    if k < 0.08:
+        line = b""
+    elif k < 0.12:
+        line = b" \t "
+    else:
+        line = b" ".join(r.choice(words) for _ in range(r.randint(1, 12)))
+        if r.random() < 0.2:
+            line += b"  \t"
+    out.append(line + (b"\n" if r.random() < 0.3 else b"\r\n"))
+out.append(b"\r\n \r\n\r\n")
+open(sys.argv[1], "wb").write(b"".join(out))
+PY
+cp "$top_srcdir"/tests/dkim/data/*.eml "$tmp/in/"
+"$bin/dkim-sign-inmem" "$tmp" "$tmp"/in/*.eml >"$tmp/files" || fail "dkim-sign-inmem"
+nmsg=$(ls "$tmp"/in/*.eml | wc -l)
 nfiles=$(wc -l <"$tmp/files")
 [ "$nfiles" -eq $((nmsg * 12)) ] || fail "expected $((nmsg * 12)) signed files, got $nfiles"
 # rsa + ed25519 + both (2) per message and canonicalization
