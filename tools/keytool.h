@@ -13,6 +13,7 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "tools/keytool_session.h"
 
@@ -91,7 +92,7 @@ int kt_cmd_check(struct kt_ctx *ctx, int argc, char **argv);
 int kt_cmd_delete(struct kt_ctx *ctx, int argc, char **argv);
 int kt_cmd_bench(struct kt_ctx *ctx, int argc, char **argv);
 
-/* Imports one PEM private key file under LABEL; prints what it did. Returns a kt_exit. */
-int kt_import_pem_file(struct kt_ctx *ctx, const char *label, const char *path);
+/* Imports one PEM private key file under LABEL; says what it did on MSG. Returns a kt_exit. */
+int kt_import_pem_file(struct kt_ctx *ctx, const char *label, const char *path, FILE *msg);
 
 #endif

@@ -145,7 +145,7 @@ kt_cmd_generate(struct kt_ctx *ctx, int argc, char **argv)
 }
 
 int
-kt_import_pem_file(struct kt_ctx *ctx, const char *label, const char *path)
+kt_import_pem_file(struct kt_ctx *ctx, const char *label, const char *path, FILE *msg)
 {
 	struct kt_error err = {0, ""};
 	struct kt_token *tok;
@@ -173,9 +173,14 @@ kt_import_pem_file(struct kt_ctx *ctx, const char *label, const char *path)
 		kt_errx(ctx, "cannot import %s as \"%s\": %s", path, label, err.msg);
 		return KT_EXIT_TOKEN;
 	}
-	printf("imported %s (%s, %d bits) as \"%s\" on token \"%s\"\n", path,
-	       EVP_PKEY_get_base_id(pk) == EVP_PKEY_ED25519 ? "ed25519" : "rsa",
-	       EVP_PKEY_get_bits(pk), label, kt_token_label(tok));
+	fprintf(msg, "imported %s (%s, %d bits) as \"%s\" on token \"%s\"\n", path,
+	        EVP_PKEY_get_base_id(pk) == EVP_PKEY_ED25519 ? "ed25519" : "rsa",
+	        EVP_PKEY_get_bits(pk), label, kt_token_label(tok));
+	if (EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA && EVP_PKEY_get_bits(pk) < 2048)
+		fprintf(stderr,
+		        "%s: warning: \"%s\": RSA keys under 2048 bits are weak (RFC 8301); plan a "
+		        "new key\n",
+		        ctx->prog, label);
 	EVP_PKEY_free(pk); /* frees and wipes OpenSSL's copy of the key */
 	return KT_EXIT_OK;
 }
@@ -201,7 +206,7 @@ kt_cmd_import(struct kt_ctx *ctx, int argc, char **argv)
 		kt_errx(ctx, "import needs --label and --pem");
 		return KT_EXIT_USAGE;
 	}
-	r = kt_import_pem_file(ctx, lt.label, lt.pem);
+	r = kt_import_pem_file(ctx, lt.label, lt.pem, stdout);
 	if (r == KT_EXIT_OK)
 		printf("the key now lives on the token: destroy %s and its backups (e.g. shred -u "
 		       "%s)\n",

@@ -23,7 +23,7 @@ struct kt_token {
 	CK_FUNCTION_LIST_PTR fl;
 	CK_SLOT_ID slot;
 	CK_SESSION_HANDLE
-	    login_session; /* kept open: logging out happens when the last session closes */
+	login_session; /* kept open: logging out happens when the last session closes */
 	char label[33];
 	char module[256];
 };
