@@ -131,7 +131,6 @@ kt_bench_report(const struct kt_bench_opts *o, const struct kt_keyinfo *ki,
 		snprintf(type, sizeof(type), "ed25519");
 	else
 		snprintf(type, sizeof(type), "rsa%u", ki->bits);
-
 	for (i = 0; i < o->threads; i++) {
 		double r = bt[i].elapsed > 0 ? (double)bt[i].signs / bt[i].elapsed : 0;
 
@@ -145,9 +144,8 @@ kt_bench_report(const struct kt_bench_opts *o, const struct kt_keyinfo *ki,
 			        bt[i].err.msg);
 	}
 	printf(
-	    "label=%s type=%s%u threads=%ld seconds=%.1f signs=%lu errors=%lu signs_per_sec=%.1f\n",
-	    o->label, ki->type == KT_KEY_ED25519 ? "ed" : "rsa", ki->bits, o->threads, o->seconds,
-	    total, errors, rate);
+	    "label=%s type=%s threads=%ld seconds=%.1f signs=%lu errors=%lu signs_per_sec=%.1f\n",
+	    o->label, type, o->threads, o->seconds, total, errors, rate);
 	printf("%.1f signatures/s with %ld thread(s) on key \"%s\"\n", rate, o->threads, o->label);
 	return total > 0 && errors == 0 ? KT_EXIT_OK : KT_EXIT_FAIL;
 }
