@@ -19,7 +19,7 @@
 #include "tools/keytool_session.h"
 
 struct kt_token {
-	void *dl;
+	void *dl; /* never dlclose'd, see kt_token_close() */
 	CK_FUNCTION_LIST_PTR fl;
 	CK_SLOT_ID slot;
 	CK_SESSION_HANDLE
@@ -281,8 +281,10 @@ kt_token_close(struct kt_token *tok)
 		}
 		tok->fl->C_Finalize(NULL);
 	}
-	if (tok->dl != NULL)
-		dlclose(tok->dl);
+	/*
+	 * The module stays mapped: some modules leave threads or atexit handlers
+	 * behind after C_Finalize, and leak reports need its symbols.
+	 */
 	free(tok);
 }
 

@@ -16,6 +16,10 @@ set -eu
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
 KTBIN=$top_builddir/tools/p11dkim-keytool
+# Under ASan: full stacks through libcrypto (built without frame pointers), so that the
+# LeakSanitizer suppression of SoftHSM's own leaks (tests/lsan.supp) can match them.
+ASAN_OPTIONS="${ASAN_OPTIONS:-}:fast_unwind_on_malloc=0"
+export ASAN_OPTIONS
 
 _kt_exit_cmds=""
 on_exit() {
