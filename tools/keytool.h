@@ -33,7 +33,8 @@ enum kt_exit {
 struct kt_domain_use {
 	char *domain;
 	char *selector;
-	char *key; /* the label (or pkcs11: URI) the configuration names */
+	char *key; /* the label the configuration names (a URI's object=) */
+	bool seen; /* list: the token has a private key with this label */
 };
 
 struct kt_ctx {
@@ -45,6 +46,7 @@ struct kt_ctx {
 	struct kt_domain_use *uses;
 	size_t nuses;
 	bool conf_loaded;
+	char *conf_strings[4]; /* copies of the file's module, token, pin_file, pin_env */
 };
 
 /* Options every subcommand accepts (-c, --module, --token, --pin-file, --pin-env). */

@@ -49,6 +49,7 @@ kt_list_one(const struct kt_keyinfo *ki, void *arg)
 			continue;
 		printf("%s%s:%s", used ? "," : " used-by=", ctx->uses[i].domain,
 		       ctx->uses[i].selector);
+		ctx->uses[i].seen = true;
 		used = 1;
 	}
 	if (ctx->conf_loaded && !used)
@@ -68,6 +69,7 @@ kt_cmd_list(struct kt_ctx *ctx, int argc, char **argv)
 	    "domain:selector pairs of the configuration that use the key.\n";
 	struct kt_error err = {0, ""};
 	struct kt_token *tok;
+	size_t i;
 	int r;
 
 	if ((r = kt_opts(ctx, argc, argv, lo, help, NULL, NULL)) >= 0)
@@ -78,6 +80,12 @@ kt_cmd_list(struct kt_ctx *ctx, int argc, char **argv)
 		kt_errx(ctx, "%s", err.msg);
 		return KT_EXIT_TOKEN;
 	}
+	/* The daemon would refuse to start over these: say so now. */
+	for (i = 0; i < ctx->nuses; i++)
+		if (!ctx->uses[i].seen)
+			kt_errx(ctx, "warning: %s:%s uses key \"%s\", which is not on token \"%s\"",
+			        ctx->uses[i].domain, ctx->uses[i].selector, ctx->uses[i].key,
+			        kt_token_label(tok));
 	return KT_EXIT_OK;
 }
 

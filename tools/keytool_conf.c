@@ -1,28 +1,174 @@
 /*
- * keytool_conf: the keytool's view of the daemon's configuration file: the
- * token settings and which domains and selectors use which key.
+ * keytool_conf: the keytool's view of the daemon's configuration file
+ * (config/conf.h): the token settings, and which domains and selectors use
+ * which key (for `list`). Options given on the command line (--module,
+ * --token, --pin-file, --pin-env) win over the file's.
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
+#include "config/conf.h"
 #include "tools/keytool.h"
 
-/* Interim until config/ lands on main: -c is refused with a clear message. */
+static int
+kt_conf_hex(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	return (c | 0x20) - 'a' + 10;
+}
+
+/*
+ * The value of attribute NAME of a pkcs11: URI (RFC 7512), percent-decoded,
+ * malloc'ed; NULL when absent or malformed.
+ */
+static char *
+kt_conf_uri_attr(const char *uri, const char *name)
+{
+	size_t nl = strlen(name), i, n = 0;
+	const char *p = uri + 7, *end;
+	char *out;
+
+	while (*p != '\0') {
+		end = p + strcspn(p, ";?");
+		if ((size_t)(end - p) > nl && strncmp(p, name, nl) == 0 && p[nl] == '=')
+			break;
+		if (*end != ';')
+			return NULL;
+		p = end + 1;
+	}
+	if (*p == '\0' || (out = malloc((size_t)(end - p) + 1)) == NULL)
+		return NULL;
+	for (i = nl + 1; p + i < end; i++) {
+		if (p[i] == '%') {
+			if (p + i + 2 >= end || !isxdigit((unsigned char)p[i + 1]) ||
+			    !isxdigit((unsigned char)p[i + 2])) {
+				free(out);
+				return NULL;
+			}
+			out[n++] = (char)(kt_conf_hex(p[i + 1]) << 4 | kt_conf_hex(p[i + 2]));
+			i += 2;
+		} else
+			out[n++] = p[i];
+	}
+	out[n] = '\0';
+	return out;
+}
+
+/* A key reference of the configuration as a label: itself, or a URI's object=. */
+static char *
+kt_conf_key_label(const char *ref)
+{
+	if (strncasecmp(ref, "pkcs11:", 7) == 0)
+		return kt_conf_uri_attr(ref, "object");
+	return strdup(ref);
+}
+
+static int
+kt_conf_uses(struct kt_ctx *ctx, const struct conf *cf)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < cf->ndomains; i++)
+		n += cf->domains[i].nkeys;
+	if (n == 0)
+		return 0;
+	if ((ctx->uses = calloc(n, sizeof(*ctx->uses))) == NULL)
+		return -1;
+	for (i = 0; i < cf->ndomains; i++) {
+		for (j = 0; j < cf->domains[i].nkeys; j++) {
+			struct kt_domain_use *u = &ctx->uses[ctx->nuses];
+
+			u->domain = strdup(cf->domains[i].domain);
+			u->selector = strdup(cf->domains[i].keys[j].selector);
+			u->key = kt_conf_key_label(cf->domains[i].keys[j].key);
+			if (u->domain == NULL || u->selector == NULL || u->key == NULL) {
+				free(u->domain);
+				free(u->selector);
+				free(u->key);
+				continue; /* a URI without object=: it names no label */
+			}
+			ctx->nuses++;
+		}
+	}
+	return 0;
+}
+
+/* Copies S into the context's own storage, so the conf can be freed. */
+static const char *
+kt_conf_keep(struct kt_ctx *ctx, const char *s, int slot)
+{
+	free(ctx->conf_strings[slot]);
+	ctx->conf_strings[slot] = s != NULL ? strdup(s) : NULL;
+	return ctx->conf_strings[slot];
+}
+
 int
 kt_conf_load(struct kt_ctx *ctx)
 {
-	kt_errx(ctx,
-	        "%s: reading the configuration file is not built in yet; use --module, --token, "
-	        "--pin-file",
-	        ctx->conf_path);
-	return -1;
+	struct conf_error cerr;
+	struct conf *cf;
+	char buf[1024];
+
+	memset(&cerr, 0, sizeof(cerr));
+	cf = conf_load(ctx->conf_path, &cerr);
+	if (cf == NULL) {
+		kt_errx(ctx, "%s", conf_error_format(&cerr, buf, sizeof(buf)));
+		return -1;
+	}
+	ctx->conf_loaded = true;
+	if (ctx->topts.module == NULL)
+		ctx->topts.module = kt_conf_keep(ctx, cf->token.module, 0);
+	if (ctx->topts.token == NULL) {
+		if (strncasecmp(cf->token.token, "pkcs11:", 7) == 0) {
+			char *label = kt_conf_uri_attr(cf->token.token, "token");
+
+			ctx->topts.token = kt_conf_keep(ctx, label, 1);
+			free(label);
+			if (ctx->topts.token == NULL) {
+				kt_errx(ctx,
+				        "%s: token URI %s has no token= attribute (the keytool "
+				        "finds tokens "
+				        "by label): use --token LABEL",
+				        ctx->conf_path, cf->token.token);
+				conf_free(cf);
+				return -1;
+			}
+		} else
+			ctx->topts.token = kt_conf_keep(ctx, cf->token.token, 1);
+	}
+	if (ctx->topts.pin_file == NULL && ctx->topts.pin_env == NULL) {
+		ctx->topts.pin_file = kt_conf_keep(ctx, cf->token.pin_file, 2);
+		ctx->topts.pin_env = kt_conf_keep(ctx, cf->token.pin_env, 3);
+	}
+	if (kt_conf_uses(ctx, cf) != 0) {
+		kt_errx(ctx, "out of memory");
+		conf_free(cf);
+		return -1;
+	}
+	conf_free(cf);
+	return 0;
 }
 
 void
 kt_conf_free(struct kt_ctx *ctx)
 {
+	size_t i;
+
+	for (i = 0; i < ctx->nuses; i++) {
+		free(ctx->uses[i].domain);
+		free(ctx->uses[i].selector);
+		free(ctx->uses[i].key);
+	}
 	free(ctx->uses);
 	ctx->uses = NULL;
 	ctx->nuses = 0;
+	for (i = 0; i < sizeof(ctx->conf_strings) / sizeof(ctx->conf_strings[0]); i++) {
+		free(ctx->conf_strings[i]);
+		ctx->conf_strings[i] = NULL;
+	}
 }

@@ -42,6 +42,28 @@ grep -E -q '^ceremony-ed +id=[0-9a-f]{32} type=ed25519 sensitive=yes extractable
 	fail "list (ed25519): $(cat "$W/out")"
 [ "$(wc -l <"$W/out")" = 2 ] || fail "list shows $(wc -l <"$W/out") keys, expected 2"
 
+# -c FILE: the daemon's configuration gives the token, and list shows who uses each key.
+cat >"$W/p11dkim.conf" <<EOT
+token: { module = "$P11DKIM_MODULE"; token = "$P11DKIM_TOKEN"; pin_file = "$P11DKIM_PIN_FILE"; };
+domains = (
+  { domain = "example.test"; subdomains = true;
+    keys = ( { selector = "rsa1"; key = "ceremony-rsa"; },
+             { selector = "ed1"; key = "pkcs11:object=ceremony-ed;type=private"; } ); },
+  { domain = "other.test"; keys = ( { selector = "s"; key = "ceremony-rsa"; },
+                                    { selector = "gone"; key = "not-on-token"; } ); }
+);
+EOT
+chmod 600 "$W/p11dkim.conf"
+expect_rc 0 $KTBIN -c "$W/p11dkim.conf" list
+grep -E -q '^ceremony-rsa .* used-by=example.test:rsa1,other.test:s$' "$W/out" || fail "list -c (rsa): $(cat "$W/out")"
+grep -E -q '^ceremony-ed .* used-by=example.test:ed1$' "$W/out" || fail "list -c (ed): $(cat "$W/out")"
+grep -q 'other.test:gone uses key "not-on-token", which is not on token' "$W/err" ||
+	fail "list -c: missing key not reported: $(cat "$W/err")"
+echo 'token: { module = ' >"$W/bad.conf"
+chmod 600 "$W/bad.conf"
+expect_rc 3 $KTBIN -c "$W/bad.conf" list
+grep -q 'bad.conf' "$W/err" || fail "bad configuration not named: $(cat "$W/err")"
+
 # The same attributes seen by pkcs11-tool, independently of our code.
 $P11TOOL -O --type privkey >"$W/objs" 2>/dev/null || fail "pkcs11-tool -O"
 for l in ceremony-rsa ceremony-ed; do
