@@ -19,9 +19,10 @@ tests_tools_keytool_signer_SOURCES = tests/tools/keytool-signer.c
 tests_tools_keytool_signer_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS)
 tests_tools_keytool_signer_LDADD = tools/libkeytool.la
 
-TESTS += tests/tools/keytool-ceremony.sh tests/tools/keytool-check.sh tests/tools/keytool-import.sh
+TESTS += tests/tools/keytool-ceremony.sh tests/tools/keytool-check.sh tests/tools/keytool-import.sh \
+	tests/tools/keytool-sign.sh
 EXTRA_DIST += tests/tools/keytool-lib.sh tests/tools/keytool-ceremony.sh tests/tools/keytool-check.sh \
-	tests/tools/keytool-import.sh
+	tests/tools/keytool-import.sh tests/tools/keytool-sign.sh
 # --- end p11dkim-keytool tests ------------------------------------------------
 
 # --- milter client library and p11dkim-load -----------------------------------

@@ -6,67 +6,13 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "config/conf.h"
 #include "tools/keytool.h"
-
-static int
-kt_conf_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	return (c | 0x20) - 'a' + 10;
-}
-
-/*
- * The value of attribute NAME of a pkcs11: URI (RFC 7512), percent-decoded,
- * malloc'ed; NULL when absent or malformed.
- */
-static char *
-kt_conf_uri_attr(const char *uri, const char *name)
-{
-	size_t nl = strlen(name), i, n = 0;
-	const char *p = uri + 7, *end;
-	char *out;
-
-	while (*p != '\0') {
-		end = p + strcspn(p, ";?");
-		if ((size_t)(end - p) > nl && strncmp(p, name, nl) == 0 && p[nl] == '=')
-			break;
-		if (*end != ';')
-			return NULL;
-		p = end + 1;
-	}
-	if (*p == '\0' || (out = malloc((size_t)(end - p) + 1)) == NULL)
-		return NULL;
-	for (i = nl + 1; p + i < end; i++) {
-		if (p[i] == '%') {
-			if (p + i + 2 >= end || !isxdigit((unsigned char)p[i + 1]) ||
-			    !isxdigit((unsigned char)p[i + 2])) {
-				free(out);
-				return NULL;
-			}
-			out[n++] = (char)(kt_conf_hex(p[i + 1]) << 4 | kt_conf_hex(p[i + 2]));
-			i += 2;
-		} else
-			out[n++] = p[i];
-	}
-	out[n] = '\0';
-	return out;
-}
-
-/* A key reference of the configuration as a label: itself, or a URI's object=. */
-static char *
-kt_conf_key_label(const char *ref)
-{
-	if (strncasecmp(ref, "pkcs11:", 7) == 0)
-		return kt_conf_uri_attr(ref, "object");
-	return strdup(ref);
-}
+#include "tools/keytool_uri.h"
 
 static int
 kt_conf_uses(struct kt_ctx *ctx, const struct conf *cf)
@@ -85,7 +31,7 @@ kt_conf_uses(struct kt_ctx *ctx, const struct conf *cf)
 
 			u->domain = strdup(cf->domains[i].domain);
 			u->selector = strdup(cf->domains[i].keys[j].selector);
-			u->key = kt_conf_key_label(cf->domains[i].keys[j].key);
+			u->key = kt_uri_key_label(cf->domains[i].keys[j].key);
 			if (u->domain == NULL || u->selector == NULL || u->key == NULL) {
 				free(u->domain);
 				free(u->selector);
@@ -125,7 +71,7 @@ kt_conf_load(struct kt_ctx *ctx)
 		ctx->topts.module = kt_conf_keep(ctx, cf->token.module, 0);
 	if (ctx->topts.token == NULL) {
 		if (strncasecmp(cf->token.token, "pkcs11:", 7) == 0) {
-			char *label = kt_conf_uri_attr(cf->token.token, "token");
+			char *label = kt_uri_attr(cf->token.token, "token");
 
 			ctx->topts.token = kt_conf_keep(ctx, label, 1);
 			free(label);

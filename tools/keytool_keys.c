@@ -480,3 +480,53 @@ kt_key_destroy(struct kt_token *tok, const char *label, int *n, struct kt_error 
 	*n = da.n;
 	return rc;
 }
+
+struct kt_sign_arg {
+	const char *label;
+	const char *token;
+	enum kt_keytype type;
+	const unsigned char *tbs;
+	size_t tbslen;
+	unsigned char *sig;
+	size_t siglen;
+	struct kt_error *err;
+};
+
+static CK_RV
+kt_key_sign_fn(CK_FUNCTION_LIST_PTR fl, CK_SESSION_HANDLE s, void *arg)
+{
+	struct kt_sign_arg *sa = arg;
+	CK_MECHANISM mech = {sa->type == KT_KEY_ED25519 ? CKM_EDDSA : CKM_RSA_PKCS, NULL, 0};
+	CK_ULONG siglen = sa->siglen;
+	CK_OBJECT_HANDLE h;
+	char nb[32];
+	CK_RV rv;
+
+	rv = kt_keys_one_private(fl, s, sa->label, sa->token, &h, sa->err);
+	if (rv != CKR_OK)
+		return rv;
+	rv = fl->C_SignInit(s, &mech, h);
+	if (rv == CKR_OK)
+		rv = fl->C_Sign(s, (CK_BYTE_PTR)sa->tbs, sa->tbslen, sa->sig, &siglen);
+	if (rv != CKR_OK) {
+		kt_error_set(sa->err, rv, "token \"%s\": key \"%s\" cannot sign: %s", sa->token,
+		             sa->label, kt_ckr_name(rv, nb, sizeof(nb)));
+		return rv;
+	}
+	sa->siglen = siglen;
+	return CKR_OK;
+}
+
+int
+kt_key_sign(struct kt_token *tok, const char *label, enum kt_keytype type, const unsigned char *tbs,
+            size_t tbslen, unsigned char *sig, size_t *siglen, struct kt_error *err)
+{
+	struct kt_sign_arg sa = {label, kt_token_label(tok), type, tbs, tbslen, sig, *siglen, err};
+
+	if (type != KT_KEY_RSA && type != KT_KEY_ED25519)
+		return kt_error_set(err, 0, "key \"%s\" is neither RSA nor Ed25519", label);
+	if (kt_token_with_session(tok, false, kt_key_sign_fn, &sa, err) != 0)
+		return -1;
+	*siglen = sa.siglen;
+	return 0;
+}

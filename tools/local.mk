@@ -11,7 +11,8 @@ tools_libkeytool_la_SOURCES = \
 	tools/keytool_session.c tools/keytool_session.h \
 	tools/keytool_keys.c tools/keytool_keys.h tools/keytool_keys_int.h tools/keytool_keygen.c \
 	tools/keytool_dns.c tools/keytool_dns.h tools/keytool_resolve.c \
-	tools/odkim_tables.c tools/odkim_tables.h
+	tools/odkim_tables.c tools/odkim_tables.h \
+	tools/keytool_uri.c tools/keytool_uri.h
 tools_libkeytool_la_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS) $(OPENSSL_CFLAGS)
 tools_libkeytool_la_LIBADD = tools/libdnsrec.la $(OPENSSL_LIBS) -lresolv
 
@@ -21,6 +22,12 @@ tools_p11dkim_keytool_SOURCES = tools/keytool.h tools/keytool_main.c tools/keyto
 	tools/keytool_bench.c
 tools_p11dkim_keytool_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS) $(OPENSSL_CFLAGS)
 tools_p11dkim_keytool_LDADD = tools/libkeytool.la config/libconf.la $(OPENSSL_LIBS)
+
+# p11dkim-sign: one message, signed with the daemon's signing table and token.
+bin_PROGRAMS += tools/p11dkim-sign
+tools_p11dkim_sign_SOURCES = tools/sign_main.c
+tools_p11dkim_sign_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS) $(OPENSSL_CFLAGS)
+tools_p11dkim_sign_LDADD = tools/libkeytool.la config/libconf.la dkim/libdkim.la $(OPENSSL_LIBS)
 # --- end p11dkim-keytool ------------------------------------------------------
 
 # --- milter client library and p11dkim-load (load generator) ----------------
