@@ -14,8 +14,7 @@
 #include <time.h>
 
 #include "tools/keytool.h"
-#include "tools/keytool_keys.h"
-#include "tools/keytool_keys_int.h"
+#include "pkcs11/p11.h"
 
 #define KT_BENCH_MAX_THREADS 256
 
@@ -26,14 +25,13 @@ static const unsigned char kt_sha256_prefix[19] = {0x30, 0x31, 0x30, 0x0d, 0x06,
 
 struct kt_bench_thread {
 	pthread_t tid;
-	struct kt_token *tok;
-	const char *label;
-	enum kt_keytype type;
+	p11_token *tok;
+	p11_key *key;
 	double seconds;
 	unsigned long signs;
 	unsigned long errors;
 	double elapsed;
-	struct kt_error err;
+	struct p11_error err; /* the first error */
 };
 
 static double
@@ -45,50 +43,36 @@ kt_bench_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static CK_RV
-kt_bench_fn(CK_FUNCTION_LIST_PTR fl, CK_SESSION_HANDLE s, void *arg)
+/* Signs through the pool, as the daemon does, until the time is up. */
+static void *
+kt_bench_thread_main(void *arg)
 {
 	struct kt_bench_thread *bt = arg;
-	CK_MECHANISM mech = {bt->type == KT_KEY_ED25519 ? CKM_EDDSA : CKM_RSA_PKCS, NULL, 0};
-	unsigned char tbs[sizeof(kt_sha256_prefix) + 32], sig[1024];
-	CK_ULONG n, tbslen, siglen;
-	CK_OBJECT_HANDLE key;
+	bool ed = p11_key_type(bt->key) == P11_KEY_ED25519;
+	unsigned char tbs[P11_RSA_SHA256_DIGESTINFO_LEN], sig[1024];
+	size_t tbslen = ed ? P11_ED25519_DIGEST_LEN : sizeof(tbs), siglen;
+	struct p11_error err;
 	double start, end;
-	CK_RV rv;
 
-	rv = kt_keys_find(fl, s, CKO_PRIVATE_KEY, bt->label, &key, 1, &n);
-	if (rv != CKR_OK || n != 1)
-		return rv != CKR_OK ? rv : CKR_KEY_HANDLE_INVALID;
 	memset(tbs, 0, sizeof(tbs));
-	memcpy(tbs, kt_sha256_prefix, sizeof(kt_sha256_prefix));
-	tbslen = bt->type == KT_KEY_ED25519 ? 32 : sizeof(tbs);
+	if (!ed)
+		memcpy(tbs, kt_sha256_prefix, sizeof(kt_sha256_prefix));
 	start = kt_bench_now();
 	end = start + bt->seconds;
 	do {
 		/* A different digest each time, as real messages give. */
 		memcpy(tbs + tbslen - sizeof(bt->signs), &bt->signs, sizeof(bt->signs));
 		siglen = sizeof(sig);
-		rv = fl->C_SignInit(s, &mech, key);
-		if (rv == CKR_OK)
-			rv = fl->C_Sign(s, tbs, tbslen, sig, &siglen);
-		if (rv != CKR_OK) {
-			if (++bt->errors > 10)
-				return rv; /* the token is not going to sign */
+		if (p11_sign(bt->tok, bt->key, tbs, tbslen, sig, &siglen, &err) != P11_OK) {
+			if (bt->errors++ == 0)
+				bt->err = err;
+			if (bt->errors > 10)
+				break; /* the token is not going to sign */
 			continue;
 		}
 		bt->signs++;
 	} while (kt_bench_now() < end);
 	bt->elapsed = kt_bench_now() - start;
-	return CKR_OK;
-}
-
-static void *
-kt_bench_thread_main(void *arg)
-{
-	struct kt_bench_thread *bt = arg;
-
-	if (kt_token_with_session(bt->tok, false, kt_bench_fn, bt, &bt->err) != 0)
-		bt->errors++;
 	return NULL;
 }
 
@@ -119,18 +103,19 @@ kt_bench_opt(int c, const char *arg, void *a)
 }
 
 static int
-kt_bench_report(const struct kt_bench_opts *o, const struct kt_keyinfo *ki,
+kt_bench_report(const struct kt_bench_opts *o, p11_token *ptok, p11_key *key,
                 struct kt_bench_thread *bt)
 {
 	unsigned long total = 0, errors = 0;
+	struct p11_stats st;
 	double rate = 0;
 	char type[16];
 	long i;
 
-	if (ki->type == KT_KEY_ED25519)
+	if (p11_key_type(key) == P11_KEY_ED25519)
 		snprintf(type, sizeof(type), "ed25519");
 	else
-		snprintf(type, sizeof(type), "rsa%u", ki->bits);
+		snprintf(type, sizeof(type), "rsa%u", p11_key_bits(key));
 	for (i = 0; i < o->threads; i++) {
 		double r = bt[i].elapsed > 0 ? (double)bt[i].signs / bt[i].elapsed : 0;
 
@@ -139,13 +124,17 @@ kt_bench_report(const struct kt_bench_opts *o, const struct kt_keyinfo *ki,
 		rate += r;
 		printf("thread=%ld signs=%lu errors=%lu signs_per_sec=%.1f\n", i, bt[i].signs,
 		       bt[i].errors, r);
-		if (bt[i].err.msg[0] != '\0')
+		if (bt[i].errors > 0)
 			fprintf(stderr, "p11dkim-keytool: bench thread %ld: %s\n", i,
 			        bt[i].err.msg);
 	}
+	p11_token_stats(ptok, &st);
 	printf(
 	    "label=%s type=%s threads=%ld seconds=%.1f signs=%lu errors=%lu signs_per_sec=%.1f\n",
 	    o->label, type, o->threads, o->seconds, total, errors, rate);
+	printf("pool_sessions=%u retries=%llu session_drops=%llu pool_timeouts=%llu\n", st.sessions,
+	       (unsigned long long)st.retries, (unsigned long long)st.session_drops,
+	       (unsigned long long)st.pool_timeouts);
 	printf("%.1f signatures/s with %ld thread(s) on key \"%s\"\n", rate, o->threads, o->label);
 	return total > 0 && errors == 0 ? KT_EXIT_OK : KT_EXIT_FAIL;
 }
@@ -160,13 +149,17 @@ kt_cmd_bench(struct kt_ctx *ctx, int argc, char **argv)
 	                                   {NULL, 0, NULL, 0}};
 	static const char help[] =
 	    "usage: p11dkim-keytool bench --label LABEL [--threads N] [--seconds S]\n"
-	    "Signs with the key from N threads (default 1, each on its own session) for S seconds\n"
-	    "(default 3) and prints the rate, per thread and in total, as key=value lines.\n";
+	    "Signs with the key (a label or a pkcs11: URI) from N threads (default 1) through the\n"
+	    "session pool the daemon uses (one session per thread) for S seconds (default 3), "
+	    "with\n"
+	    "the inputs the daemon signs, and prints the rate per thread and in total as "
+	    "key=value\n"
+	    "lines (label= type= threads= seconds= signs= errors= signs_per_sec=).\n";
 	struct kt_bench_opts o = {NULL, 1, 3.0};
 	struct kt_bench_thread *bt;
-	struct kt_keyinfo ki;
-	struct kt_error err = {0, ""};
+	struct p11_error perr;
 	struct kt_token *tok;
+	p11_key *key;
 	long i, started;
 	int r;
 
@@ -176,15 +169,12 @@ kt_cmd_bench(struct kt_ctx *ctx, int argc, char **argv)
 		kt_errx(ctx, "bench needs --label");
 		return KT_EXIT_USAGE;
 	}
+	ctx->topts.sessions = (unsigned)o.threads;
 	if ((tok = kt_ctx_token(ctx)) == NULL)
 		return KT_EXIT_TOKEN;
-	if (kt_key_info(tok, o.label, &ki, &err) != 0) {
-		kt_errx(ctx, "%s", err.msg);
-		return KT_EXIT_TOKEN;
-	}
-	if (ki.type == KT_KEY_OTHER) {
-		kt_errx(ctx, "token \"%s\": key \"%s\" is neither RSA nor Ed25519",
-		        kt_token_label(tok), o.label);
+	memset(&perr, 0, sizeof(perr));
+	if ((key = p11_token_find_key(kt_token_p11(tok), o.label, &perr)) == NULL) {
+		kt_errx(ctx, "%s", perr.msg);
 		return KT_EXIT_TOKEN;
 	}
 	if ((bt = calloc((size_t)o.threads, sizeof(*bt))) == NULL) {
@@ -193,14 +183,14 @@ kt_cmd_bench(struct kt_ctx *ctx, int argc, char **argv)
 	}
 	for (started = 0; started < o.threads; started++) {
 		bt[started] = (struct kt_bench_thread){
-		    .tok = tok, .label = o.label, .type = ki.type, .seconds = o.seconds};
+		    .tok = kt_token_p11(tok), .key = key, .seconds = o.seconds};
 		if (pthread_create(&bt[started].tid, NULL, kt_bench_thread_main, &bt[started]) != 0)
 			break;
 	}
 	for (i = 0; i < started; i++)
 		pthread_join(bt[i].tid, NULL);
 	o.threads = started;
-	r = started > 0 ? kt_bench_report(&o, &ki, bt) : KT_EXIT_TOKEN;
+	r = started > 0 ? kt_bench_report(&o, kt_token_p11(tok), key, bt) : KT_EXIT_TOKEN;
 	free(bt);
 	return r;
 }

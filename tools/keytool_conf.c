@@ -69,24 +69,10 @@ kt_conf_load(struct kt_ctx *ctx)
 	ctx->conf_loaded = true;
 	if (ctx->topts.module == NULL)
 		ctx->topts.module = kt_conf_keep(ctx, cf->token.module, 0);
-	if (ctx->topts.token == NULL) {
-		if (strncasecmp(cf->token.token, "pkcs11:", 7) == 0) {
-			char *label = kt_uri_attr(cf->token.token, "token");
-
-			ctx->topts.token = kt_conf_keep(ctx, label, 1);
-			free(label);
-			if (ctx->topts.token == NULL) {
-				kt_errx(ctx,
-				        "%s: token URI %s has no token= attribute (the keytool "
-				        "finds tokens "
-				        "by label): use --token LABEL",
-				        ctx->conf_path, cf->token.token);
-				conf_free(cf);
-				return -1;
-			}
-		} else
-			ctx->topts.token = kt_conf_keep(ctx, cf->token.token, 1);
-	}
+	/* A label or a pkcs11: URI: pkcs11/ understands both. */
+	if (ctx->topts.token == NULL)
+		ctx->topts.token = kt_conf_keep(ctx, cf->token.token, 1);
+	ctx->topts.allow_extractable = cf->token.allow_extractable;
 	if (ctx->topts.pin_file == NULL && ctx->topts.pin_env == NULL) {
 		ctx->topts.pin_file = kt_conf_keep(ctx, cf->token.pin_file, 2);
 		ctx->topts.pin_env = kt_conf_keep(ctx, cf->token.pin_env, 3);

@@ -70,16 +70,6 @@ int kt_key_public(struct kt_token *tok, const char *label, EVP_PKEY **out, struc
 /* Destroys every key object labelled LABEL; *n = how many. Error if none. */
 int kt_key_destroy(struct kt_token *tok, const char *label, int *n, struct kt_error *err);
 
-/*
- * Signs TBS with the private key LABEL of type TYPE, in one part: CKM_RSA_PKCS
- * over a DER DigestInfo for RSA, CKM_EDDSA over the 32-byte digest for
- * Ed25519 (what dkim_signer_tbs() gives). *SIGLEN: in, the room at SIG; out,
- * the signature's length.
- */
-int kt_key_sign(struct kt_token *tok, const char *label, enum kt_keytype type,
-                const unsigned char *tbs, size_t tbslen, unsigned char *sig, size_t *siglen,
-                struct kt_error *err);
-
 /* True if TYPE names a type kt_key_generate() knows. */
 bool kt_key_type_valid(const char *type);
 

@@ -14,7 +14,7 @@ tools_libkeytool_la_SOURCES = \
 	tools/odkim_tables.c tools/odkim_tables.h \
 	tools/keytool_uri.c tools/keytool_uri.h
 tools_libkeytool_la_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS) $(OPENSSL_CFLAGS)
-tools_libkeytool_la_LIBADD = tools/libdnsrec.la $(OPENSSL_LIBS) -lresolv
+tools_libkeytool_la_LIBADD = tools/libdnsrec.la pkcs11/libp11dkim.la $(OPENSSL_LIBS) -lresolv
 
 bin_PROGRAMS += tools/p11dkim-keytool
 tools_p11dkim_keytool_SOURCES = tools/keytool.h tools/keytool_main.c tools/keytool_conf.c \

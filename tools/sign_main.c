@@ -22,8 +22,8 @@
 #include "dkim/dkim.h"
 #include "dkim/dkim_addr.h"
 #include "dkim/dkim_message.h"
-#include "tools/keytool_keys.h"
-#include "tools/keytool_uri.h"
+#include "pkcs11/p11.h"
+#include "tools/keytool_session.h"
 
 enum sign_exit {
 	SIGN_EXIT_OK = 0,       /* signed */
@@ -193,35 +193,28 @@ sign_opts(struct sign_ctx *sc, int argc, char **argv)
 	return -1;
 }
 
-/* Adds one signature per key of DOM; fills TYPES and LABELS (the caller frees the labels). */
+/* Finds each key of DOM on the token (as the daemon does) and adds its signature. */
 static int
-sign_add_keys(dkim_signer *sg, struct kt_token *tok, const struct conf_domain *dom,
-              enum kt_keytype *types, char **labels)
+sign_add_keys(dkim_signer *sg, struct kt_token *tok, const struct conf_domain *dom, p11_key **keys)
 {
-	struct kt_error err = {0, ""};
-	struct kt_keyinfo ki;
+	struct p11_error perr;
 	size_t i, idx;
 
 	for (i = 0; i < dom->nkeys; i++) {
-		labels[i] = kt_uri_key_label(dom->keys[i].key);
-		if (labels[i] == NULL) {
-			fprintf(stderr, "p11dkim-sign: key %s names no label (object=)\n",
-			        dom->keys[i].key);
+		memset(&perr, 0, sizeof(perr));
+		keys[i] = p11_token_find_key(kt_token_p11(tok), dom->keys[i].key, &perr);
+		if (keys[i] == NULL) {
+			fprintf(stderr, "p11dkim-sign: %s\n", perr.msg);
 			return -1;
 		}
-		if (kt_key_info(tok, labels[i], &ki, &err) != 0) {
-			fprintf(stderr, "p11dkim-sign: %s\n", err.msg);
-			return -1;
-		}
-		if (ki.type == KT_KEY_OTHER) {
-			fprintf(stderr, "p11dkim-sign: key \"%s\" is neither RSA nor Ed25519\n",
-			        labels[i]);
-			return -1;
-		}
-		types[i] = ki.type;
+		if (p11_key_weak(keys[i]))
+			fprintf(stderr,
+			        "p11dkim-sign: warning: key \"%s\" is RSA under 2048 bits\n",
+			        p11_key_label(keys[i]));
 		if (dkim_signer_add(sg,
-		                    ki.type == KT_KEY_ED25519 ? DKIM_ALG_ED25519_SHA256
-		                                              : DKIM_ALG_RSA_SHA256,
+		                    p11_key_type(keys[i]) == P11_KEY_ED25519
+		                        ? DKIM_ALG_ED25519_SHA256
+		                        : DKIM_ALG_RSA_SHA256,
 		                    dom->domain, dom->keys[i].selector, NULL, &idx) != DKIM_OK) {
 			fprintf(stderr, "p11dkim-sign: cannot add a signature for %s\n",
 			        dom->domain);
@@ -233,14 +226,14 @@ sign_add_keys(dkim_signer *sg, struct kt_token *tok, const struct conf_domain *d
 
 /* Signs every signature on the token and writes the fields, then the message. */
 static int
-sign_finish(dkim_signer *sg, struct kt_token *tok, const enum kt_keytype *types, char **labels,
-            const unsigned char *msg, size_t len)
+sign_finish(dkim_signer *sg, struct kt_token *tok, p11_key **keys, const unsigned char *msg,
+            size_t len)
 {
 	const char *eol = memmem(msg, len, "\r\n", 2) != NULL ? "\r\n" : "\n";
-	struct kt_error err = {0, ""};
 	size_t i, n = dkim_signer_count(sg), tbslen, siglen;
 	const unsigned char *tbs;
 	unsigned char sig[1024];
+	struct p11_error perr;
 	char **fields;
 	int rc = 0;
 
@@ -248,12 +241,14 @@ sign_finish(dkim_signer *sg, struct kt_token *tok, const enum kt_keytype *types,
 		return -1;
 	for (i = 0; i < n && rc == 0; i++) {
 		siglen = sizeof(sig);
+		memset(&perr, 0, sizeof(perr));
 		if (dkim_signer_tbs(sg, i, &tbs, &tbslen) != DKIM_OK ||
-		    kt_key_sign(tok, labels[i], types[i], tbs, tbslen, sig, &siglen, &err) != 0 ||
+		    p11_sign(kt_token_p11(tok), keys[i], tbs, tbslen, sig, &siglen, &perr) !=
+		        P11_OK ||
 		    dkim_signer_set_signature(sg, i, sig, siglen) != DKIM_OK ||
 		    dkim_signer_field(sg, i, eol, &fields[i]) != DKIM_OK) {
-			fprintf(stderr, "p11dkim-sign: signing with \"%s\" failed%s%s\n", labels[i],
-			        err.msg[0] ? ": " : "", err.msg);
+			fprintf(stderr, "p11dkim-sign: signing with \"%s\" failed%s%s\n",
+			        p11_key_label(keys[i]), perr.msg[0] ? ": " : "", perr.msg);
 			rc = -1;
 		}
 	}
@@ -295,9 +290,8 @@ sign_run(struct sign_ctx *sc, const struct conf *cf, const unsigned char *msg, s
 	struct kt_token *tok = NULL;
 	dkim_message *dm = NULL;
 	dkim_signer *sg;
-	enum kt_keytype *types = NULL;
-	char **labels = NULL, *domain = NULL;
-	size_t i;
+	p11_key **keys = NULL;
+	char *domain = NULL;
 	int rc = SIGN_EXIT_ERROR;
 
 	if ((sg = sign_new_signer(cf, sc->when)) == NULL) {
@@ -319,23 +313,18 @@ sign_run(struct sign_ctx *sc, const struct conf *cf, const unsigned char *msg, s
 		rc = SIGN_EXIT_UNSIGNED;
 		goto out;
 	}
-	types = calloc(dom->nkeys, sizeof(*types));
-	labels = calloc(dom->nkeys, sizeof(*labels));
-	if (types == NULL || labels == NULL)
+	if ((keys = calloc(dom->nkeys, sizeof(*keys))) == NULL)
 		goto out;
 	if ((tok = kt_token_open(&sc->topts, &err)) == NULL) {
 		fprintf(stderr, "p11dkim-sign: %s\n", err.msg);
 		goto out;
 	}
-	if (sign_add_keys(sg, tok, dom, types, labels) != 0 || dkim_signer_end(sg) != DKIM_OK)
+	if (sign_add_keys(sg, tok, dom, keys) != 0 || dkim_signer_end(sg) != DKIM_OK)
 		goto out;
-	if (sign_finish(sg, tok, types, labels, msg, len) == 0)
+	if (sign_finish(sg, tok, keys, msg, len) == 0)
 		rc = SIGN_EXIT_OK;
 out:
-	for (i = 0; labels != NULL && i < dom->nkeys; i++)
-		free(labels[i]);
-	free(labels);
-	free(types);
+	free(keys); /* the keys themselves belong to the token */
 	free(domain);
 	kt_token_close(tok);
 	dkim_message_free(dm);
@@ -350,7 +339,7 @@ main(int argc, char **argv)
 	struct conf_error cerr;
 	struct conf *cf;
 	unsigned char *msg;
-	char buf[1024], *token_label = NULL;
+	char buf[1024];
 	size_t len;
 	int rc;
 
@@ -368,27 +357,15 @@ main(int argc, char **argv)
 	}
 	if (sc.topts.module == NULL)
 		sc.topts.module = cf->token.module;
-	if (sc.topts.token == NULL) {
-		if (strncasecmp(cf->token.token, "pkcs11:", 7) == 0)
-			sc.topts.token = token_label = kt_uri_attr(cf->token.token, "token");
-		else
-			sc.topts.token = cf->token.token;
-		if (sc.topts.token == NULL) {
-			fprintf(stderr,
-			        "p11dkim-sign: token URI %s has no token= attribute: use --token "
-			        "LABEL\n",
-			        cf->token.token);
-			conf_free(cf);
-			return SIGN_EXIT_ERROR;
-		}
-	}
+	if (sc.topts.token == NULL)
+		sc.topts.token = cf->token.token; /* a label or a pkcs11: URI */
+	sc.topts.allow_extractable = cf->token.allow_extractable;
 	if (sc.topts.pin_file == NULL && sc.topts.pin_env == NULL) {
 		sc.topts.pin_file = cf->token.pin_file;
 		sc.topts.pin_env = cf->token.pin_env;
 	}
 	if ((msg = sign_read_stdin(&len)) == NULL) {
 		fprintf(stderr, "p11dkim-sign: cannot read the message: %s\n", strerror(errno));
-		free(token_label);
 		conf_free(cf);
 		return SIGN_EXIT_ERROR;
 	}
@@ -396,7 +373,6 @@ main(int argc, char **argv)
 	free(msg);
 	free(sc.from);
 	free(sc.sender);
-	free(token_label);
 	conf_free(cf);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "p11dkim-sign: error writing the output\n");

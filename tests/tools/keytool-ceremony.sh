@@ -110,6 +110,8 @@ for l in ceremony-rsa ceremony-ed; do
 	[ -n "$total" ] && [ "$total" -gt 0 ] || fail "$l bench: $(cat "$W/out")"
 	[ "$(grep -c '^thread=' "$W/out")" = 2 ] || fail "$l bench: not 2 thread lines"
 	grep -E -q '^label=.* signs_per_sec=[0-9.]+$' "$W/out" || fail "$l bench: no rate"
+	# Through the daemon's pool: one session per thread, nothing dropped.
+	grep -q '^pool_sessions=2 retries=0 session_drops=0 pool_timeouts=0$' "$W/out" || fail "$l bench pool: $(cat "$W/out")"
 	grep '^label=' "$W/out"
 done
 
