@@ -48,6 +48,35 @@ listen_nodelay(void)
 	return n;
 }
 
+void
+listen_count_nodelay(int *on, int *all)
+{
+	int fd, v, type;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	struct stat st;
+
+	*on = *all = 0;
+	for (fd = 0; fd < 1024; fd++) {
+		if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode))
+			continue;
+		len = sizeof(type);
+		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_STREAM)
+			continue;
+		len = sizeof(v);
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &len) != 0 || v)
+			continue;
+		len = sizeof(ss);
+		if (getpeername(fd, (struct sockaddr *)&ss, &len) != 0 ||
+		    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
+			continue;
+		(*all)++;
+		len = sizeof(v);
+		if (getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, &len) == 0 && v)
+			(*on)++;
+	}
+}
+
 int
 listen_open(const struct conf *conf, bool chown_socket, uid_t uid, gid_t gid, char *msg,
             size_t msglen)

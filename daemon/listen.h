@@ -27,4 +27,8 @@ int listen_open(const struct conf *, bool chown_socket, uid_t uid, gid_t gid, ch
  */
 int listen_nodelay(void);
 
+/* For the debug log: counts the connected TCP sockets of the process (all) and those with
+ * TCP_NODELAY (on), which they inherit from the listening socket. */
+void listen_count_nodelay(int *on, int *all);
+
 #endif

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "daemon/listen.h"
 #include "daemon/log.h"
 #include "daemon/milter.h"
 #include "dkim/dkim.h"
@@ -182,6 +183,12 @@ milter_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 		c->have_addr = true;
 		(void)getnameinfo(hostaddr, (socklen_t)len, c->client, sizeof(c->client), NULL, 0,
 		                  NI_NUMERICHOST);
+	}
+	if (log_verbose()) {
+		int on, all;
+
+		listen_count_nodelay(&on, &all);
+		log_debug("connected TCP sockets with TCP_NODELAY: %d of %d", on, all);
 	}
 	return SMFIS_CONTINUE;
 }

@@ -136,6 +136,10 @@ dt_stop() {
 	wait "$DT_PID" || _st=$?
 	DT_PID=""
 	[ "$_st" -eq 0 ] || dt_fail "daemon exited with status $_st"
+	dt_sanitizer_check
+}
+
+dt_sanitizer_check() {
 	if grep -q "ERROR: \(AddressSanitizer\|LeakSanitizer\)\|runtime error:" "$T/log"; then
 		dt_fail "sanitizer report in the daemon log"
 	fi
