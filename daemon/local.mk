@@ -11,7 +11,8 @@ daemon_libdaemon_la_SOURCES = \
 	daemon/signals.h daemon/signals.c \
 	daemon/listen.h daemon/listen.c \
 	daemon/milter.h daemon/milter.c \
-	daemon/check.h daemon/check.c
+	daemon/check.h daemon/check.c \
+	daemon/metrics.h daemon/metrics.c
 daemon_libdaemon_la_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS) $(OPENSSL_CFLAGS)
 
 sbin_PROGRAMS += daemon/p11dkim

@@ -26,6 +26,7 @@
 #include "daemon/keys.h"
 #include "daemon/listen.h"
 #include "daemon/log.h"
+#include "daemon/metrics.h"
 #include "daemon/milter.h"
 #include "daemon/process.h"
 #include "daemon/signals.h"
@@ -138,6 +139,30 @@ main_reload(struct milter_env *env, const char *path)
 	}
 	state_swap(env->states, st);
 	log_info("reloaded %s: %zu domains", path, conf->ndomains);
+}
+
+/* The metrics file of the current configuration, every metrics_interval seconds: returns the
+ * wait until the next write (-1 = no metrics file). A failure is logged once until it changes. */
+static int
+main_metrics(struct milter_env *env, bool write_now)
+{
+	static char last_error[512];
+	struct state *st = state_acquire(env->states);
+	char msg[512];
+	int wait = -1;
+
+	if (st != NULL && st->conf->metrics_file != NULL) {
+		wait = (int)st->conf->metrics_interval * 1000;
+		if (write_now &&
+		    metrics_write(st->conf->metrics_file, env, msg, sizeof(msg)) != 0) {
+			if (strcmp(msg, last_error) != 0)
+				log_err("metrics: %s", msg);
+			snprintf(last_error, sizeof(last_error), "%s", msg);
+		} else if (write_now)
+			last_error[0] = '\0';
+	}
+	state_release(env->states, st);
+	return wait;
 }
 
 static struct milter_env *main_env;
@@ -305,7 +330,7 @@ main(int argc, char **argv)
 	         states.cur->conf->socket, p11_token_label(env.token), states.cur->conf->ndomains);
 	process_ready(1);
 	for (;;) {
-		sig = signals_next(-1);
+		sig = signals_next(main_metrics(&env, true));
 		if (sig == SIGHUP)
 			main_reload(&env, o.path);
 		else if (sig == SIGTERM || sig == SIGINT)

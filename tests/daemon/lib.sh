@@ -4,8 +4,8 @@
 #                         dkim-ed (Ed25519), $T/dns.txt with their public keys as TXT records
 #                         for sel "rsa" / "ed" of example.com, example.org and example.net
 #   dt_conf FILE [EXTRA]  writes a configuration (unix socket $T/p11dkim.sock, log to stderr);
-#                         EXTRA is libconfig text appended verbatim; DT_DOMAINS, DT_SIGN,
-#                         DT_MODULE and DT_SOCKET override the parts
+#                         EXTRA and $DT_EXTRA are libconfig text appended verbatim; DT_DOMAINS,
+#                         DT_SIGN, DT_MODULE and DT_SOCKET override the parts
 #   dt_start CONF         starts p11dkim -f, waits until it serves; $DT_PID, log in $T/log
 #   dt_stop               SIGTERM, waits, asserts exit status 0
 #   dt_send OUT MSG ARGS  runs dm-send (ARGS: -a ADDR, -u USER, ...); result line in $DT_RESULT
@@ -107,6 +107,7 @@ sign: {
   sign_authenticated = true;
 };
 domains = ( $DT_DOMAINS );
+${DT_EXTRA:-}
 ${2:-}
 EOF
 	chmod 600 "$1"

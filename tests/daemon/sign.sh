@@ -18,6 +18,9 @@ st=0
 [ "$st" -eq 1 ] || dt_fail "-n with a missing key exited $st"
 grep -q "no-such-key.*\"$P11DKIM_TOKEN\"" "$T/n.out" || { cat "$T/n.out"; dt_fail "-n does not name the key and token"; }
 
+# Counters go to a Prometheus textfile every second.
+DT_EXTRA="metrics_file = \"$T/p11dkim.prom\"; metrics_interval = 1;"
+dt_conf "$T/p11dkim.conf"
 dt_start "$T/p11dkim.conf"
 
 # Internal client, RSA + Ed25519 side by side, body in 7-byte chunks.
@@ -101,6 +104,18 @@ for c in simple/simple simple/relaxed relaxed/simple relaxed/relaxed; do
 	tr -d '\r\n\t' <"$T/out.canon" | grep -q "c=$c;" || dt_fail "no c=$c in the signature"
 	dt_verify "$T/out.canon" 2
 done
+
+# The metrics file agrees with the log.
+signed=$(grep -c ': signed: ' "$T/log")
+_w=0
+while ! grep -q "^p11dkim_signed_total $signed\$" "$T/p11dkim.prom" 2>/dev/null && [ $_w -lt 50 ]; do
+	sleep 0.1
+	_w=$((_w + 1))
+done
+grep -q "^p11dkim_signed_total $signed\$" "$T/p11dkim.prom" || { cat "$T/p11dkim.prom"; dt_fail "metrics: signed_total is not $signed"; }
+grep -q '^p11dkim_not_signed_total{reason="no_domain"} 1$' "$T/p11dkim.prom" || dt_fail "metrics: no_domain"
+grep -q '^p11dkim_not_signed_total{reason="not_trusted"} 1$' "$T/p11dkim.prom" || dt_fail "metrics: not_trusted"
+grep -q "^p11dkim_token_sign_seconds_count $signed\$" "$T/p11dkim.prom" || dt_fail "metrics: histogram count"
 
 dt_stop
 echo "PASS: $DT_VERIFIED signatures verified by dkimpy and libopendkim"
