@@ -15,55 +15,13 @@
 #include "daemon/listen.h"
 #include "daemon/log.h"
 #include "daemon/milter.h"
+#include "daemon/milter_int.h"
 #include "dkim/dkim.h"
 
-const unsigned milter_sign_bucket_ms[MILTER_SIGN_BUCKETS] = {1, 2, 5, 10, 25, 50, 100, 250};
-
 /* libmilter passes no user pointer to callbacks: this is the one link to main's context. */
-static struct milter_env *milter_env;
+struct milter_env *milter_env;
 
-#define MILTER_MAX_SEEN 16          /* DKIM-Signatures remembered per message */
-#define MILTER_MAX_ADDR_VALUE 65536 /* longest From/Sender value kept */
-#define MILTER_DOMAIN_MAX 256
-#define MILTER_SELECTOR_MAX 64
-
-struct milter_seen {
-	char d[MILTER_DOMAIN_MAX];
-	char s[MILTER_SELECTOR_MAX];
-};
-
-struct milter_text {
-	char *p;
-	size_t cap;
-	bool set, too_long;
-};
-
-/* One per connection, reused for each of its messages. */
-struct milter_conn {
-	struct sockaddr_storage addr;
-	bool have_addr;
-	bool nr_hdr, nr_body; /* the MTA takes no reply to headers / body chunks */
-	char client[64];      /* printable address for log lines */
-	dkim_signer *signer;
-	unsigned long signer_gen; /* state generation the signer's options come from */
-
-	/* the current message */
-	struct state *st;
-	bool active;            /* a candidate: headers go to the signer */
-	bool counted;           /* counted in env->in_flight */
-	enum policy_reason err; /* first header/body problem, or POLICY_SIGN */
-	char err_detail[128];
-	unsigned nfrom, nsender;
-	struct milter_text from, sender;
-	struct milter_seen seen[MILTER_MAX_SEEN];
-	size_t nseen;
-	const struct conf_domain *dom;
-	const struct keys_entry *entry[DKIM_MAX_SIGNATURES];
-	size_t nsig;
-	char domain[MILTER_DOMAIN_MAX];
-};
-
-static const char *
+const char *
 milter_qid(SMFICTX *ctx)
 {
 	const char *q = smfi_getsymval(ctx, "i");
@@ -72,7 +30,7 @@ milter_qid(SMFICTX *ctx)
 }
 
 /* Ends the current message: gives back its state and its in-flight count. Idempotent. */
-static void
+void
 milter_msg_end(struct milter_conn *c)
 {
 	if (c->st != NULL) {
@@ -104,7 +62,7 @@ milter_skip(SMFICTX *ctx, struct milter_conn *c, enum policy_reason r, const cha
 }
 
 /* A message that should have been signed but cannot be: tempfail or accept per policy. */
-static sfsistat
+sfsistat
 milter_fail(SMFICTX *ctx, struct milter_conn *c, enum policy_reason r, const char *detail)
 {
 	bool accept = c->st != NULL && c->st->conf->sign.on_token_error == CONF_ON_ERROR_ACCEPT;
@@ -245,17 +203,9 @@ milter_envfrom(SMFICTX *ctx, char **argv)
 		return SMFIS_TEMPFAIL;
 	milter_msg_end(c);
 	atomic_fetch_add_explicit(&milter_env->stats.messages, 1, memory_order_relaxed);
-	c->st = state_acquire(milter_env->states);
-	if (c->st == NULL)
-		return SMFIS_TEMPFAIL;
-	auth = smfi_getsymval(ctx, "{auth_authen}");
-	if (!policy_trusted(c->st->conf, c->have_addr ? (struct sockaddr *)&c->addr : NULL, auth,
-	                    &internal)) {
-		snprintf(detail, sizeof(detail), "(client %s)", c->client);
-		return milter_skip(ctx, c, POLICY_NOT_TRUSTED, detail);
-	}
-	/* Count first, then look at the flag: the stopping thread sets the flag first, then
-	 * reads the count, so one of the two always sees the other. */
+	/* Count first, then look at the flag: the stopping thread sets the flag first, then reads
+	 * the count, so one of the two always sees the other, and once the count is zero no
+	 * message touches the state holder or the token again. */
 	atomic_fetch_add(&milter_env->in_flight, 1);
 	c->counted = true;
 	if (atomic_load(&milter_env->stopping)) {
@@ -263,6 +213,17 @@ milter_envfrom(SMFICTX *ctx, char **argv)
 		(void)smfi_setreply(ctx, "451", "4.3.2", "DKIM signer shutting down");
 		milter_msg_end(c);
 		return SMFIS_TEMPFAIL;
+	}
+	c->st = state_acquire(milter_env->states);
+	if (c->st == NULL) {
+		milter_msg_end(c);
+		return SMFIS_TEMPFAIL;
+	}
+	auth = smfi_getsymval(ctx, "{auth_authen}");
+	if (!policy_trusted(c->st->conf, c->have_addr ? (struct sockaddr *)&c->addr : NULL, auth,
+	                    &internal)) {
+		snprintf(detail, sizeof(detail), "(client %s)", c->client);
+		return milter_skip(ctx, c, POLICY_NOT_TRUSTED, detail);
 	}
 	if (milter_signer(c, detail, sizeof(detail)) != 0)
 		return milter_fail(ctx, c, POLICY_INTERNAL_ERROR, detail);
@@ -436,134 +397,6 @@ milter_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 		snprintf(c->err_detail, sizeof(c->err_detail), "body: %s", dkim_strerror(s));
 	}
 	return ok;
-}
-
-static long
-milter_ms_since(const struct timespec *t0)
-{
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (t1.tv_sec - t0->tv_sec) * 1000L + (t1.tv_nsec - t0->tv_nsec) / 1000000L;
-}
-
-static void
-milter_count_sign_time(long ms)
-{
-	size_t b = 0;
-
-	while (b < MILTER_SIGN_BUCKETS && (unsigned long)ms > milter_sign_bucket_ms[b])
-		b++;
-	atomic_fetch_add_explicit(&milter_env->stats.sign_hist[b], 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&milter_env->stats.sign_ms_total, (uint_fast64_t)ms,
-	                          memory_order_relaxed);
-}
-
-/* Signs every signature on the token and fills values[] (malloc'd fields). */
-static int
-milter_sign_all(struct milter_conn *c, char **values, long *ms, enum policy_reason *why,
-                char *detail, size_t len)
-{
-	unsigned char sig[1024];
-	const unsigned char *tbs;
-	struct p11_error perr;
-	struct timespec t0;
-	size_t i, tbs_len, sig_len;
-	dkim_status s;
-	p11_status ps;
-
-	*why = POLICY_INTERNAL_ERROR;
-	s = dkim_signer_end(c->signer);
-	if (s != DKIM_OK) {
-		snprintf(detail, len, "end of message: %s", dkim_strerror(s));
-		return -1;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (i = 0; i < c->nsig; i++) {
-		s = dkim_signer_tbs(c->signer, i, &tbs, &tbs_len);
-		if (s != DKIM_OK) {
-			snprintf(detail, len, "digest: %s", dkim_strerror(s));
-			return -1;
-		}
-		sig_len = sizeof(sig);
-		memset(&perr, 0, sizeof(perr));
-		ps = p11_sign(milter_env->token, c->entry[i]->key, tbs, tbs_len, sig, &sig_len,
-		              &perr);
-		if (ps != P11_OK) {
-			*why = POLICY_TOKEN_ERROR;
-			snprintf(detail, len, "%s/%s: %s", c->dom->domain, c->dom->keys[i].selector,
-			         perr.msg[0] != '\0' ? perr.msg : p11_strerror(ps));
-			return -1;
-		}
-		s = dkim_signer_set_signature(c->signer, i, sig, sig_len);
-		if (s == DKIM_OK)
-			s = dkim_signer_field(c->signer, i, "\n", &values[i]);
-		if (s != DKIM_OK) {
-			snprintf(detail, len, "signature %zu: %s", i, dkim_strerror(s));
-			return -1;
-		}
-	}
-	*ms = milter_ms_since(&t0);
-	return 0;
-}
-
-static void
-milter_log_signed(SMFICTX *ctx, const struct milter_conn *c, long ms)
-{
-	char line[1024];
-	size_t i, o = 0;
-	int n;
-
-	line[0] = '\0';
-	for (i = 0; i < c->nsig && o < sizeof(line); i++) {
-		n = snprintf(line + o, sizeof(line) - o, "%sd=%s s=%s a=%s", i > 0 ? ", " : "",
-		             c->dom->domain, c->dom->keys[i].selector,
-		             dkim_alg_name(c->entry[i]->alg));
-		if (n < 0)
-			break;
-		o += (size_t)n;
-	}
-	log_info("%s: signed: %s; token %ld ms", milter_qid(ctx), line, ms);
-}
-
-static sfsistat
-milter_eom(SMFICTX *ctx)
-{
-	struct milter_conn *c = smfi_getpriv(ctx);
-	char *values[DKIM_MAX_SIGNATURES] = {0};
-	enum policy_reason why;
-	char detail[600];
-	sfsistat ret;
-	size_t i;
-	long ms = 0;
-
-	if (c == NULL)
-		return SMFIS_TEMPFAIL;
-	if (!c->active)
-		return SMFIS_CONTINUE;
-	if (c->err != POLICY_SIGN)
-		return milter_fail(ctx, c, c->err, c->err_detail);
-	if (milter_sign_all(c, values, &ms, &why, detail, sizeof(detail)) != 0) {
-		ret = milter_fail(ctx, c, why, detail);
-		goto out;
-	}
-	/* Insert the last first, each at the top: the fields end up in configuration order. */
-	for (i = c->nsig; i-- > 0;) {
-		if (smfi_insheader(ctx, 0, "DKIM-Signature", values[i]) != MI_SUCCESS) {
-			ret = milter_fail(ctx, c, POLICY_INTERNAL_ERROR, "smfi_insheader failed");
-			goto out;
-		}
-	}
-	milter_count_sign_time(ms);
-	milter_log_signed(ctx, c, ms);
-	atomic_fetch_add_explicit(&milter_env->stats.signed_msgs, 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&milter_env->stats.signatures, c->nsig, memory_order_relaxed);
-	milter_msg_end(c);
-	ret = SMFIS_CONTINUE;
-out:
-	for (i = 0; i < DKIM_MAX_SIGNATURES; i++)
-		free(values[i]);
-	return ret;
 }
 
 static sfsistat

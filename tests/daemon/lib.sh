@@ -126,7 +126,10 @@ dt_wait_log() {
 
 dt_start() {
 	: >"$T/log"
-	"$DT_BIN" -f -c "$1" ${DT_START_ARGS:-} 2>>"$T/log" &
+	# The full unwinder, so that leaks inside the PKCS#11 module (see tests/lsan.supp) show
+	# the module's frames, past libcrypto's frame-pointer-less ones.
+	ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}:fast_unwind_on_malloc=0" \
+		"$DT_BIN" -f -c "$1" ${DT_START_ARGS:-} 2>>"$T/log" &
 	DT_PID=$!
 	dt_wait_log " started: " 300 || dt_fail "daemon did not start"
 }

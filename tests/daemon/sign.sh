@@ -23,6 +23,9 @@ DT_EXTRA="metrics_file = \"$T/p11dkim.prom\"; metrics_interval = 1;"
 dt_conf "$T/p11dkim.conf"
 dt_start "$T/p11dkim.conf"
 
+# The unix socket's mode comes from socket_umask (default 0007).
+[ "$(stat -c %a "$T/p11dkim.sock")" = 770 ] || dt_fail "socket mode $(stat -c %a "$T/p11dkim.sock"), expected 770"
+
 # Internal client, RSA + Ed25519 side by side, body in 7-byte chunks.
 dt_msg "$M/internal" 'From: Alice <alice@example.com>\r\n'
 dt_send "$T/out.internal" "$M/internal" -q Q1INT -b 7
@@ -83,6 +86,21 @@ dt_send "$T/out.reinject" "$T/out.internal" -q Q10RE
 dt_expect "action=a signatures=0"
 dt_log_has "Q10RE: not signed: already signed by d=example.com"
 dt_verify "$T/out.reinject" 2
+
+# More signed header fields than the signer keeps (1000): it should have been signed, so
+# under on_token_error = tempfail it is tempfailed, never passed unsigned.
+{
+	printf 'From: alice@example.com\r\n'
+	i=0
+	while [ $i -lt 1100 ]; do
+		printf 'Cc: c%d@example.net\r\n' $i
+		i=$((i + 1))
+	done
+	printf 'Subject: many\r\n\r\nbody\r\n'
+} >"$M/many"
+dt_send "$T/out.many" "$M/many" -q Q11MANY
+dt_expect "action=y signatures=0 reply=451 4.7.0"
+dt_log_has "Q11MANY: tempfail: headers too large"
 
 # All four canonicalizations, each switched in by SIGHUP. (One space after each colon:
 # opendkim's test mode re-parses headers and drops extra leading space, which breaks `simple`
