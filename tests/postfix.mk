@@ -1,0 +1,8 @@
+# Real Postfix end to end (tests/postfix/): a private Postfix instance with a
+# signing milter, see tests/postfix/e2e.sh. Needs root (else skips).
+# postfix-opendkim.sh proves the harness with Debian's OpenDKIM;
+# postfix-p11dkim.sh runs the same cases against this build's daemon/p11dkim.
+TESTS += tests/postfix/postfix-opendkim.sh
+EXTRA_DIST += tests/postfix/postfix-opendkim.sh tests/postfix/postfix-p11dkim.sh \
+	tests/postfix/e2e.sh tests/postfix/lib.sh tests/postfix/milter-opendkim.sh \
+	tests/postfix/milter-p11dkim.sh tests/postfix/submit.py tests/postfix/verify.py
