@@ -6,3 +6,4 @@ include $(srcdir)/tests/config.mk
 include $(srcdir)/tests/daemon.mk
 include $(srcdir)/tests/tools.mk
 include $(srcdir)/tests/postfix.mk
+include $(srcdir)/tests/metrics.mk
