@@ -1,1 +1,18 @@
 # dkim/: see ../shared/DESIGN.md for what this folder holds.
+# Public headers: dkim/dkim.h (signer), dkim/dkim_message.h (raw message
+# splitter), dkim/dkim_addr.h (From/Sender domains); the others are internal.
+noinst_LTLIBRARIES += dkim/libdkim.la
+dkim_libdkim_la_SOURCES = \
+	dkim/dkim.h dkim/dkim_message.h dkim/dkim_addr.h \
+	dkim/dkim_buf.h dkim/dkim_buf.c \
+	dkim/dkim_status.c \
+	dkim/dkim_canon.h dkim/dkim_canon.c \
+	dkim/dkim_body.h dkim/dkim_body.c \
+	dkim/dkim_hdrsel.h dkim/dkim_hdrsel.c \
+	dkim/dkim_sig.h dkim/dkim_sig.c \
+	dkim/dkim_digest.h dkim/dkim_digest.c \
+	dkim/dkim_signer.c \
+	dkim/dkim_message.c \
+	dkim/dkim_addr.c
+dkim_libdkim_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+dkim_libdkim_la_LIBADD = $(OPENSSL_LIBS)

@@ -1,0 +1,260 @@
+/*
+ * config/conf_load.c: reading the file and turning it into a struct conf.
+ * The file is opened once, checked on the open descriptor (regular, not
+ * writable by group or others) and parsed from that same descriptor, so what
+ * was checked is what is read. Then every section is walked with one error
+ * context, and the result is either a complete struct conf or every error.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config/conf_internal.h"
+
+/* NULL if st describes a file we may trust, else why not. */
+static const char *
+conf_file_mode_why(const struct stat *st)
+{
+	if (!S_ISREG(st->st_mode))
+		return "is not a regular file";
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return "can be written by group or others: refused (chmod go-w)";
+	return NULL;
+}
+
+static FILE *
+conf_file_open(struct conf_ctx *ctx, const char *path)
+{
+	struct stat st;
+	const char *why;
+	FILE *f;
+	int fd;
+
+	/* O_NONBLOCK: a FIFO must be refused, not waited on. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		conf_err_at(ctx, NULL, 0, "", "cannot open: %s", strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0) {
+		conf_err_at(ctx, NULL, 0, "", "cannot stat: %s", strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	why = conf_file_mode_why(&st);
+	if (why != NULL) {
+		conf_err_at(ctx, NULL, 0, "", "%s (mode %04o)", why, (unsigned)st.st_mode & 07777);
+		close(fd);
+		return NULL;
+	}
+	f = fdopen(fd, "r");
+	if (f == NULL) {
+		conf_err_oom(ctx);
+		close(fd);
+	}
+	return f;
+}
+
+static void
+conf_include_dir(struct conf_ctx *ctx, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		snprintf(ctx->include_dir, sizeof(ctx->include_dir), ".");
+	else if (slash == path)
+		snprintf(ctx->include_dir, sizeof(ctx->include_dir), "/");
+	else
+		snprintf(ctx->include_dir, sizeof(ctx->include_dir), "%.*s", (int)(slash - path),
+		         path);
+}
+
+/* Included files deserve the same distrust as the main one. Only files that
+ * hold settings are seen here; an included file with none adds nothing. */
+#define CONF_MAX_FILES 64
+struct conf_files {
+	const char *name[CONF_MAX_FILES];
+	size_t n;
+};
+
+static void
+conf_collect_files(const config_setting_t *s, struct conf_files *fs)
+{
+	const char *file = config_setting_source_file(s);
+	size_t i;
+	int k, n;
+
+	if (file != NULL) {
+		for (i = 0; i < fs->n; i++)
+			if (fs->name[i] == file || strcmp(fs->name[i], file) == 0)
+				break;
+		if (i == fs->n && fs->n < CONF_MAX_FILES)
+			fs->name[fs->n++] = file;
+	}
+	if (!config_setting_is_aggregate(s))
+		return;
+	n = config_setting_length(s);
+	for (k = 0; k < n; k++)
+		conf_collect_files(config_setting_get_elem(s, (unsigned)k), fs);
+}
+
+static void
+conf_check_includes(struct conf_ctx *ctx, const config_setting_t *root)
+{
+	struct conf_files fs = {.n = 0};
+	char full[8192];
+	struct stat st;
+	const char *why;
+	size_t i;
+
+	conf_collect_files(root, &fs);
+	for (i = 0; i < fs.n; i++) {
+		if (fs.name[i][0] == '/')
+			snprintf(full, sizeof(full), "%s", fs.name[i]);
+		else
+			snprintf(full, sizeof(full), "%s/%s", ctx->include_dir, fs.name[i]);
+		if (stat(full, &st) != 0)
+			conf_err_at(ctx, fs.name[i], 0, "", "cannot stat: %s", strerror(errno));
+		else if ((why = conf_file_mode_why(&st)) != NULL)
+			conf_err_at(ctx, fs.name[i], 0, "", "%s (mode %04o)", why,
+			            (unsigned)st.st_mode & 07777);
+	}
+}
+
+void
+conf_free(struct conf *c)
+{
+	size_t i, j;
+
+	if (c == NULL)
+		return;
+	free(c->path);
+	free(c->socket);
+	free(c->socket_host);
+	free(c->socket_path);
+	free(c->user);
+	free(c->group);
+	free(c->pid_file);
+	free(c->log);
+	free(c->syslog_facility);
+	free(c->metrics_file);
+	free(c->token.module);
+	free(c->token.token);
+	free(c->token.pin_file);
+	free(c->token.pin_env);
+	free(c->sign.internal_hosts);
+	for (i = 0; c->sign.headers != NULL && i < c->sign.nheaders; i++)
+		free(c->sign.headers[i]);
+	free(c->sign.headers);
+	for (i = 0; i < c->ndomains; i++) {
+		for (j = 0; j < c->domains[i].nkeys; j++) {
+			free(c->domains[i].keys[j].selector);
+			free(c->domains[i].keys[j].key);
+		}
+		free(c->domains[i].keys);
+		free(c->domains[i].domain);
+	}
+	free(c->domains);
+	conf_signtable_free(c->signtable);
+	free(c);
+}
+
+static void
+conf_walk(struct conf_ctx *ctx, const config_setting_t *root, struct conf *conf)
+{
+	conf_check_includes(ctx, root);
+	conf_top_load(ctx, root, conf);
+	conf_token_load(ctx, root, &conf->token);
+	conf_sign_load(ctx, root, &conf->sign);
+	conf_domains_load(ctx, root, conf);
+}
+
+/* Leaves the final word in ctx->errs: empty when conf is good. */
+static struct conf *
+conf_load_ctx(struct conf_ctx *ctx, const char *path)
+{
+	struct conf *conf;
+	config_t cf;
+	FILE *f;
+
+	conf_include_dir(ctx, path);
+	f = conf_file_open(ctx, path);
+	if (f == NULL)
+		return NULL;
+	config_init(&cf);
+	config_set_auto_convert(&cf, CONFIG_FALSE);
+	config_set_include_dir(&cf, ctx->include_dir);
+	if (config_read(&cf, f) != CONFIG_TRUE) {
+		conf_err_at(ctx, config_error_file(&cf), config_error_line(&cf), "", "%s",
+		            config_error_text(&cf) ? config_error_text(&cf) : "cannot be parsed");
+		config_destroy(&cf);
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	conf = calloc(1, sizeof(*conf));
+	if (conf == NULL || (conf->path = strdup(path)) == NULL) {
+		conf_err_oom(ctx);
+		free(conf);
+		config_destroy(&cf);
+		return NULL;
+	}
+	conf_walk(ctx, config_root_setting(&cf), conf);
+	config_destroy(&cf);
+	if (ctx->errs.n > 0 || ctx->oom) {
+		conf_free(conf);
+		return NULL;
+	}
+	return conf;
+}
+
+struct conf *
+conf_load_errors(const char *path, struct conf_errors *errs)
+{
+	struct conf_ctx ctx;
+	struct conf *conf;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.path = path ? path : "(null)";
+	if (path == NULL || path[0] == '\0')
+		conf_err_at(&ctx, NULL, 0, "", "no configuration file named");
+	conf = path && path[0] ? conf_load_ctx(&ctx, path) : NULL;
+	conf_errs_sort(&ctx.errs);
+	if (ctx.truncated)
+		conf_err_final(&ctx, "too many errors: only the first ones are shown");
+	if (ctx.oom) {
+		conf_err_final(&ctx, "out of memory");
+		conf_free(conf);
+		conf = NULL;
+	}
+	if (errs != NULL)
+		*errs = ctx.errs;
+	else
+		conf_errors_free(&ctx.errs);
+	return conf;
+}
+
+struct conf *
+conf_load(const char *path, struct conf_error *err)
+{
+	struct conf_errors errs;
+	struct conf *conf;
+
+	conf = conf_load_errors(path, &errs);
+	if (err != NULL) {
+		memset(err, 0, sizeof(*err));
+		if (errs.n > 0) {
+			*err = errs.v[0];
+			err->more = (unsigned)(errs.n - 1);
+		} else if (conf == NULL) {
+			snprintf(err->file, sizeof(err->file), "%s", path ? path : "(null)");
+			snprintf(err->msg, sizeof(err->msg), "out of memory");
+		}
+	}
+	conf_errors_free(&errs);
+	return conf;
+}

@@ -1,0 +1,164 @@
+/*
+ * dkim_hdrsel.c: header field storage and h= selection.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dkim/dkim_canon.h"
+#include "dkim/dkim_hdrsel.h"
+
+bool
+dkim_hdrsel_valid_name(const char *name, size_t len, bool for_tag)
+{
+	size_t i, core = for_tag ? len : dkim_canon_namelen(name, len);
+
+	if (core == 0 || len > DKIM_MAX_NAME)
+		return false;
+	for (i = 0; i < core; i++) {
+		unsigned char c = (unsigned char)name[i];
+		if (c < 33 || c > 126 || c == ':' || (for_tag && c == ';'))
+			return false;
+	}
+	return true;
+}
+
+static ssize_t
+dkim_hdrsel_find(const struct dkim_hdrsel *hs, const char *name, size_t len)
+{
+	size_t k;
+
+	for (k = 0; k < hs->nnames; k++)
+		if (hs->namelens[k] == len && strncasecmp(hs->names[k], name, len) == 0)
+			return (ssize_t)k;
+	return -1;
+}
+
+dkim_status
+dkim_hdrsel_init(struct dkim_hdrsel *hs, const char *const *names, size_t n, bool oversign)
+{
+	ssize_t from;
+	size_t i, len;
+
+	memset(hs, 0, sizeof(*hs));
+	hs->oversign = oversign;
+	hs->data.max = DKIM_MAX_HEADER_BYTES;
+	if (n == 0 || n > DKIM_MAX_SIGN_NAMES)
+		return DKIM_ERR_INVALID;
+	hs->names = calloc(n, sizeof(*hs->names));
+	hs->namelens = calloc(n, sizeof(*hs->namelens));
+	hs->counts = calloc(n, sizeof(*hs->counts));
+	if (hs->names == NULL || hs->namelens == NULL || hs->counts == NULL)
+		return DKIM_ERR_NOMEM;
+	for (i = 0; i < n; i++) {
+		if (names[i] == NULL)
+			return DKIM_ERR_INVALID;
+		len = strlen(names[i]);
+		if (!dkim_hdrsel_valid_name(names[i], len, true))
+			return DKIM_ERR_INVALID;
+		if (dkim_hdrsel_find(hs, names[i], len) >= 0)
+			continue;
+		if ((hs->names[hs->nnames] = strdup(names[i])) == NULL)
+			return DKIM_ERR_NOMEM;
+		hs->namelens[hs->nnames++] = len;
+	}
+	/* RFC 6376 5.4: From MUST be signed. */
+	if ((from = dkim_hdrsel_find(hs, "From", 4)) < 0)
+		return DKIM_ERR_INVALID;
+	hs->from = (size_t)from;
+	return DKIM_OK;
+}
+
+dkim_status
+dkim_hdrsel_add(struct dkim_hdrsel *hs, const char *name, const char *value)
+{
+	size_t len = strlen(name), off;
+	struct dkim_hdr *v;
+	dkim_status st;
+	ssize_t k;
+
+	if (!dkim_hdrsel_valid_name(name, len, false))
+		return DKIM_ERR_SYNTAX;
+	if ((k = dkim_hdrsel_find(hs, name, dkim_canon_namelen(name, len))) < 0)
+		return DKIM_OK;
+	if (hs->n == hs->cap) {
+		size_t cap = hs->cap != 0 ? hs->cap * 2 : 32;
+		if (hs->n >= DKIM_MAX_HEADERS)
+			return DKIM_ERR_LIMIT;
+		if (cap > DKIM_MAX_HEADERS)
+			cap = DKIM_MAX_HEADERS;
+		if ((v = reallocarray(hs->v, cap, sizeof(*v))) == NULL)
+			return DKIM_ERR_NOMEM;
+		hs->v = v;
+		hs->cap = cap;
+	}
+	off = hs->data.len;
+	if ((st = dkim_canon_store(&hs->data, name, len, value)) != DKIM_OK) {
+		hs->data.len = off;
+		return st;
+	}
+	hs->v[hs->n].off = off;
+	hs->v[hs->n].len = hs->data.len - off;
+	hs->v[hs->n].name = (size_t)k;
+	hs->n++;
+	hs->counts[k]++;
+	return DKIM_OK;
+}
+
+size_t
+dkim_hdrsel_hcount(const struct dkim_hdrsel *hs, size_t k)
+{
+	return hs->counts[k] + (hs->oversign ? 1 : 0);
+}
+
+bool
+dkim_hdrsel_has_from(const struct dkim_hdrsel *hs)
+{
+	return hs->counts[hs->from] > 0;
+}
+
+dkim_status
+dkim_hdrsel_canon(const struct dkim_hdrsel *hs, dkim_canon canon, struct dkim_buf *out)
+{
+	dkim_status st;
+	size_t k, i;
+
+	for (k = 0; k < hs->nnames; k++) {
+		if (hs->counts[k] == 0)
+			continue;
+		for (i = hs->n; i-- > 0;) {
+			const struct dkim_hdr *h = &hs->v[i];
+			if (h->name != k)
+				continue;
+			st = dkim_canon_header(out, canon, hs->data.p + h->off, h->len, true);
+			if (st != DKIM_OK)
+				return st;
+		}
+	}
+	return DKIM_OK;
+}
+
+void
+dkim_hdrsel_reset(struct dkim_hdrsel *hs)
+{
+	hs->n = 0;
+	hs->data.len = 0;
+	if (hs->counts != NULL)
+		memset(hs->counts, 0, hs->nnames * sizeof(*hs->counts));
+}
+
+void
+dkim_hdrsel_free(struct dkim_hdrsel *hs)
+{
+	size_t i;
+
+	if (hs->names != NULL)
+		for (i = 0; i < hs->nnames; i++)
+			free(hs->names[i]);
+	free(hs->names);
+	free(hs->namelens);
+	free(hs->counts);
+	free(hs->v);
+	dkim_buf_free(&hs->data);
+	memset(hs, 0, sizeof(*hs));
+}

@@ -1,0 +1,176 @@
+/* A scripted fault peer for the milter client tests; see milter-client-peer.h. */
+#include "config.h"
+
+#include <libmilter/mfdef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "tests/tools/milter-client-peer.h"
+
+static int
+peer_read_full(int fd, void *buf, size_t len)
+{
+	size_t got = 0;
+	ssize_t r;
+
+	while (got < len) {
+		r = read(fd, (char *)buf + got, len - got);
+		if (r <= 0)
+			return -1;
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+static int
+peer_send(int fd, char cmd, const void *data, size_t len)
+{
+	unsigned char hdr[5];
+	uint32_t n = (uint32_t)len + 1;
+
+	hdr[0] = (unsigned char)(n >> 24);
+	hdr[1] = (unsigned char)(n >> 16);
+	hdr[2] = (unsigned char)(n >> 8);
+	hdr[3] = (unsigned char)n;
+	hdr[4] = (unsigned char)cmd;
+	if (write(fd, hdr, 5) != 5)
+		return -1;
+	if (len > 0 && write(fd, data, len) != (ssize_t)len)
+		return -1;
+	return 0;
+}
+
+/* Does step cmd get an answer, given the flags the peer asked for? */
+static int
+peer_answers(const struct peer *p, char cmd)
+{
+	switch (cmd) {
+	case SMFIC_CONNECT:
+		return !(p->protocol & SMFIP_NR_CONN);
+	case SMFIC_HELO:
+		return !(p->protocol & SMFIP_NR_HELO);
+	case SMFIC_MAIL:
+		return !(p->protocol & SMFIP_NR_MAIL);
+	case SMFIC_RCPT:
+		return !(p->protocol & SMFIP_NR_RCPT);
+	case SMFIC_DATA:
+		return !(p->protocol & SMFIP_NR_DATA);
+	case SMFIC_HEADER:
+		return !(p->protocol & SMFIP_NR_HDR);
+	case SMFIC_EOH:
+		return !(p->protocol & SMFIP_NR_EOH);
+	case SMFIC_BODY:
+		return !(p->protocol & SMFIP_NR_BODY);
+	case SMFIC_BODYEOB:
+		return 1;
+	default:
+		return 0; /* macros, abort, quit */
+	}
+}
+
+/* Answers one step; returns -1 to end the conversation. */
+static int
+peer_step(struct peer *p, int fd, char cmd)
+{
+	unsigned char opt[12] = {0, 0, 0, 6, 0, 0, 0x01, 0xff, 0, 0, 0, 0};
+	size_t i;
+
+	if (cmd == SMFIC_OPTNEG) {
+		if (p->fault == PEER_BADLEN)
+			return write(fd, "\xff\xff\xff\xffO", 5) == 5 ? 0 : -1;
+		opt[8] = (unsigned char)(p->protocol >> 24);
+		opt[9] = (unsigned char)(p->protocol >> 16);
+		opt[10] = (unsigned char)(p->protocol >> 8);
+		opt[11] = (unsigned char)p->protocol;
+		return peer_send(fd, SMFIC_OPTNEG, opt, sizeof(opt));
+	}
+	if (cmd == p->fault_at && p->fault == PEER_CLOSE)
+		return -1;
+	if (cmd == p->fault_at && p->fault == PEER_SILENT) {
+		sleep(2);
+		return -1;
+	}
+	if (cmd == p->fault_at && p->fault == PEER_BADREPLY)
+		return peer_send(fd, 'Z', NULL, 0);
+	if (cmd == p->answer_at) {
+		for (i = 0; i < p->nanswers; i++)
+			if (peer_send(fd, p->answers[i].cmd, p->answers[i].data,
+			              p->answers[i].len) != 0)
+				return -1;
+		return 0;
+	}
+	if (cmd == SMFIC_QUIT)
+		return -1;
+	return peer_answers(p, cmd) ? peer_send(fd, SMFIR_CONTINUE, NULL, 0) : 0;
+}
+
+static void *
+peer_run(void *arg)
+{
+	struct peer *p = arg;
+	struct timeval tv = {5, 0};
+	unsigned char hdr[5];
+	char *data;
+	uint32_t len;
+	int fd;
+
+	if ((fd = accept(p->listen_fd, NULL, NULL)) < 0)
+		return NULL;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	for (;;) {
+		if (peer_read_full(fd, hdr, 5) != 0)
+			break;
+		len = ((uint32_t)hdr[0] << 24) | ((uint32_t)hdr[1] << 16) |
+		      ((uint32_t)hdr[2] << 8) | hdr[3];
+		if (len == 0 || len > 2000000 || (data = malloc(len)) == NULL)
+			break;
+		if (len > 1 && peer_read_full(fd, data, len - 1) != 0) {
+			free(data);
+			break;
+		}
+		free(data);
+		if (p->nseen < sizeof(p->seen) - 1 && hdr[4] != SMFIC_MACRO)
+			p->seen[p->nseen++] = (char)hdr[4];
+		if (peer_step(p, fd, (char)hdr[4]) != 0)
+			break;
+	}
+	close(fd);
+	return NULL;
+}
+
+int
+peer_start(struct peer *p)
+{
+	struct sockaddr_un sun;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, p->path, sizeof(sun.sun_path) - 1);
+	unlink(p->path);
+	p->nseen = 0;
+	memset(p->seen, 0, sizeof(p->seen));
+	if ((p->listen_fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0)
+		return -1;
+	if (bind(p->listen_fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 ||
+	    listen(p->listen_fd, 4) != 0) {
+		close(p->listen_fd);
+		return -1;
+	}
+	if (pthread_create(&p->tid, NULL, peer_run, p) != 0) {
+		close(p->listen_fd);
+		return -1;
+	}
+	return 0;
+}
+
+void
+peer_wait(struct peer *p)
+{
+	pthread_join(p->tid, NULL);
+	close(p->listen_fd);
+	unlink(p->path);
+}
