@@ -7,3 +7,4 @@ include $(srcdir)/tests/daemon.mk
 include $(srcdir)/tests/tools.mk
 include $(srcdir)/tests/postfix.mk
 include $(srcdir)/tests/metrics.mk
+include $(srcdir)/tests/contrib.mk
