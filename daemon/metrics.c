@@ -20,21 +20,15 @@ const double metrics_latency_bounds[METRICS_LATENCY_BUCKETS] = {
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 };
 
-static const char *const metrics_reason_names[METRICS_UNSIGNED_REASONS] = {
-    [METRICS_UNSIGNED_EXTERNAL] = "external",
-    [METRICS_UNSIGNED_NO_FROM] = "no_from",
-    [METRICS_UNSIGNED_MULTIPLE_FROM] = "multiple_from",
-    [METRICS_UNSIGNED_BAD_FROM] = "bad_from",
-    [METRICS_UNSIGNED_NO_KEY] = "no_key",
-    [METRICS_UNSIGNED_ALREADY_SIGNED] = "already_signed",
-    [METRICS_UNSIGNED_BAD_MESSAGE] = "bad_message",
-    [METRICS_UNSIGNED_TOKEN_ERROR] = "token_error",
-};
+#define METRICS_MAX_REASONS 64
 
 struct metrics {
 	atomic_uint_fast64_t signed_msgs;
 	atomic_uint_fast64_t signatures;
-	atomic_uint_fast64_t unsigned_msgs[METRICS_UNSIGNED_REASONS];
+	const char *const *reasons;
+	size_t nreasons;
+	/* One per reason, then "unknown" for an index out of range. */
+	atomic_uint_fast64_t unsigned_msgs[METRICS_MAX_REASONS + 1];
 	atomic_uint_fast64_t tempfailed;
 	/* Per bucket, not cumulative: one increment per observation; the
 	 * writer sums them. The last one is +Inf. */
@@ -53,21 +47,42 @@ metrics_bound_ns(size_t i)
 	return (uint64_t)(metrics_latency_bounds[i] * 1e9 + 0.5);
 }
 
-const char *
-metrics_reason_name(enum metrics_reason r)
+/* Label values are written unescaped: keep them to a safe alphabet. */
+static int
+metrics_reason_ok(const char *r)
 {
-	if ((unsigned)r >= METRICS_UNSIGNED_REASONS)
-		return "unknown";
-	return metrics_reason_names[r];
+	size_t n = 0;
+
+	if (r == NULL)
+		return 0;
+	for (; r[n] != '\0'; n++)
+		if (!((r[n] >= 'a' && r[n] <= 'z') || (r[n] >= '0' && r[n] <= '9') || r[n] == '_'))
+			return 0;
+	return n >= 1 && n <= 63;
 }
 
 struct metrics *
-metrics_new(void)
+metrics_new(const char *const *reasons, size_t nreasons)
 {
-	struct metrics *m = calloc(1, sizeof(*m));
+	struct metrics *m;
+	size_t i;
 
-	if (m == NULL)
+	if (reasons == NULL || nreasons == 0 || nreasons > METRICS_MAX_REASONS) {
+		errno = EINVAL;
 		return NULL;
+	}
+	for (i = 0; i < nreasons; i++) {
+		if (!metrics_reason_ok(reasons[i]) || strcmp(reasons[i], "unknown") == 0) {
+			errno = EINVAL;
+			return NULL;
+		}
+	}
+	if ((m = calloc(1, sizeof(*m))) == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	m->reasons = reasons;
+	m->nreasons = nreasons;
 	/* calloc's zero bytes are a valid zero for the lock-free atomic
 	 * integer types; say so explicitly all the same. */
 	atomic_init(&m->signed_msgs, 0);
@@ -101,11 +116,9 @@ metrics_signed(struct metrics *m, unsigned nsigs)
 }
 
 void
-metrics_unsigned(struct metrics *m, enum metrics_reason r)
+metrics_unsigned(struct metrics *m, size_t reason)
 {
-	if ((unsigned)r >= METRICS_UNSIGNED_REASONS)
-		return;
-	metrics_inc(&m->unsigned_msgs[r], 1);
+	metrics_inc(&m->unsigned_msgs[reason < m->nreasons ? reason : m->nreasons], 1);
 }
 
 void
@@ -215,8 +228,9 @@ metrics_format(const struct metrics *m, FILE *fp)
 	metrics_one(fp, "p11dkim_signatures_total", "counter",
 	            "DKIM-Signature fields added (one per key).", metrics_get(&m->signatures));
 	metrics_head(fp, un, "counter", "Messages passed without a signature, by reason.");
-	for (i = 0; i < METRICS_UNSIGNED_REASONS; i++)
-		fprintf(fp, "%s{reason=\"%s\"} %" PRIu64 "\n", un, metrics_reason_names[i],
+	for (i = 0; i <= m->nreasons; i++)
+		fprintf(fp, "%s{reason=\"%s\"} %" PRIu64 "\n", un,
+		        i < m->nreasons ? m->reasons[i] : "unknown",
 		        metrics_get(&m->unsigned_msgs[i]));
 	metrics_one(fp, "p11dkim_messages_tempfailed_total", "counter",
 	            "Messages answered with a temporary failure.", metrics_get(&m->tempfailed));

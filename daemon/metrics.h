@@ -9,7 +9,12 @@
  * struct metrics_token from p11_token_stats()), so this module does not
  * depend on pkcs11/.
  *
- * Errors: metrics_new() returns NULL when out of memory. metrics_write()
+ * Why a message passed unsigned is the daemon's business (daemon/policy.h
+ * has the reasons and their label names); metrics_new() takes the label
+ * names and counts per index, so the two never drift apart.
+ *
+ * Errors: metrics_new() returns NULL with errno ENOMEM, or EINVAL for a bad
+ * reason list. metrics_write()
  * returns 0, or -1 with errno set (from mkstemp, write, fsync, rename); the
  * old file, if any, is then left as it was and no temporary file remains.
  *
@@ -27,24 +32,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-
-/* Why a message left unsigned. Label values of
- * p11dkim_messages_unsigned_total{reason=...}. */
-enum metrics_reason {
-	METRICS_UNSIGNED_EXTERNAL,       /* client neither internal nor authenticated */
-	METRICS_UNSIGNED_NO_FROM,        /* no From: header field */
-	METRICS_UNSIGNED_MULTIPLE_FROM,  /* several From: fields, or several mailboxes */
-	METRICS_UNSIGNED_BAD_FROM,       /* From: that does not parse */
-	METRICS_UNSIGNED_NO_KEY,         /* From domain not in the signing table */
-	METRICS_UNSIGNED_ALREADY_SIGNED, /* our d= and s= signature present, resign = false */
-	METRICS_UNSIGNED_BAD_MESSAGE,    /* malformed header or body */
-	METRICS_UNSIGNED_TOKEN_ERROR,    /* token failed, on_token_error = "accept" */
-	METRICS_UNSIGNED_REASONS         /* count; not a reason */
-};
-
-/* The label value of a reason ("external", "no_from", ...); "unknown" for a
- * value out of range. */
-const char *metrics_reason_name(enum metrics_reason);
 
 /* Figures of the token, as p11_token_stats() reports them. The counters are
  * monotonic in the token; the last three are gauges. */
@@ -68,13 +55,19 @@ extern const double metrics_latency_bounds[METRICS_LATENCY_BUCKETS];
 
 struct metrics;
 
-struct metrics *metrics_new(void);
+/* reasons[0..nreasons-1]: label values of
+ * p11dkim_messages_unsigned_total{reason=...}, e.g. policy_reason_name(i)
+ * for every i; each must be 1..63 characters of [a-z0-9_], and the strings
+ * must outlive the metrics object (static strings: they are not copied).
+ * nreasons 1..64. */
+struct metrics *metrics_new(const char *const *reasons, size_t nreasons);
 void metrics_free(struct metrics *);
 
 /* A message left signed with nsigs DKIM-Signature fields. */
 void metrics_signed(struct metrics *, unsigned nsigs);
-/* A message passed unsigned, and why. */
-void metrics_unsigned(struct metrics *, enum metrics_reason);
+/* A message passed unsigned, and why: an index into metrics_new()'s
+ * reasons. An index out of range is counted under reason="unknown". */
+void metrics_unsigned(struct metrics *, size_t reason);
 /* A message answered with a temporary failure (token error, on_token_error
  * = "tempfail", or an internal error). */
 void metrics_tempfailed(struct metrics *);

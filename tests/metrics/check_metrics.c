@@ -21,6 +21,12 @@
 
 #define MAX_SAMPLES 128
 
+/* As daemon/policy.h names them (the daemon passes policy_reason_name()). */
+static const char *const reasons[] = {"not_trusted", "no_from", "no_domain", "already_signed",
+                                      "token_error"};
+#define NREASONS (sizeof(reasons) / sizeof(reasons[0]))
+enum { R_NOT_TRUSTED, R_NO_FROM, R_NO_DOMAIN, R_ALREADY_SIGNED, R_TOKEN_ERROR };
+
 struct sample {
 	char key[256]; /* name{labels} as written */
 	double value;
@@ -225,7 +231,7 @@ count_files(void)
 
 START_TEST(fresh_all_zero)
 {
-	struct metrics *m = metrics_new();
+	struct metrics *m = metrics_new(reasons, NREASONS);
 	struct parsed ps;
 	struct stat st;
 	char key[128];
@@ -238,9 +244,9 @@ START_TEST(fresh_all_zero)
 	parse_file(&ps, path);
 	ck_assert(value(&ps, "p11dkim_messages_signed_total") == 0);
 	ck_assert(value(&ps, "p11dkim_messages_tempfailed_total") == 0);
-	for (r = 0; r < METRICS_UNSIGNED_REASONS; r++) {
+	for (r = 0; r <= (int)NREASONS; r++) {
 		snprintf(key, sizeof(key), "p11dkim_messages_unsigned_total{reason=\"%s\"}",
-		         metrics_reason_name((enum metrics_reason)r));
+		         r < (int)NREASONS ? reasons[r] : "unknown");
 		ck_assert(value(&ps, key) == 0);
 	}
 	ck_assert(value(&ps, "p11dkim_token_sign_duration_seconds_count") == 0);
@@ -260,8 +266,9 @@ static const struct {
 } update_cases[] = {
     {"signed with 2 keys", NULL, "p11dkim_messages_signed_total", 3},
     {"signatures", NULL, "p11dkim_signatures_total", 5},
-    {"external", NULL, "p11dkim_messages_unsigned_total{reason=\"external\"}", 2},
-    {"no key", NULL, "p11dkim_messages_unsigned_total{reason=\"no_key\"}", 1},
+    {"not trusted", NULL, "p11dkim_messages_unsigned_total{reason=\"not_trusted\"}", 2},
+    {"no domain", NULL, "p11dkim_messages_unsigned_total{reason=\"no_domain\"}", 1},
+    {"out of range", NULL, "p11dkim_messages_unsigned_total{reason=\"unknown\"}", 2},
     {"token error", NULL, "p11dkim_messages_unsigned_total{reason=\"token_error\"}", 1},
     {"no from", NULL, "p11dkim_messages_unsigned_total{reason=\"no_from\"}", 0},
     {"tempfail", NULL, "p11dkim_messages_tempfailed_total", 4},
@@ -275,7 +282,7 @@ static const struct {
 
 START_TEST(updates_table)
 {
-	struct metrics *m = metrics_new();
+	struct metrics *m = metrics_new(reasons, NREASONS);
 	struct metrics_token t = {.signs = 1000,
 	                          .sign_errors = 7,
 	                          .retries = 9,
@@ -292,11 +299,12 @@ START_TEST(updates_table)
 	metrics_signed(m, 2);
 	metrics_signed(m, 2);
 	metrics_signed(m, 1);
-	metrics_unsigned(m, METRICS_UNSIGNED_EXTERNAL);
-	metrics_unsigned(m, METRICS_UNSIGNED_EXTERNAL);
-	metrics_unsigned(m, METRICS_UNSIGNED_NO_KEY);
-	metrics_unsigned(m, METRICS_UNSIGNED_TOKEN_ERROR);
-	metrics_unsigned(m, (enum metrics_reason)99); /* ignored, no crash */
+	metrics_unsigned(m, R_NOT_TRUSTED);
+	metrics_unsigned(m, R_NOT_TRUSTED);
+	metrics_unsigned(m, R_NO_DOMAIN);
+	metrics_unsigned(m, R_TOKEN_ERROR);
+	metrics_unsigned(m, NREASONS); /* out of range: "unknown", no crash */
+	metrics_unsigned(m, (size_t)-1);
 	for (i = 0; i < 4; i++)
 		metrics_tempfailed(m);
 	metrics_set_token(m, &t);
@@ -306,7 +314,6 @@ START_TEST(updates_table)
 		ck_assert_msg(value(&ps, update_cases[i].key) == update_cases[i].want,
 		              "%s: %s = %g, want %g", update_cases[i].what, update_cases[i].key,
 		              value(&ps, update_cases[i].key), update_cases[i].want);
-	ck_assert_str_eq(metrics_reason_name((enum metrics_reason)99), "unknown");
 	metrics_free(m);
 }
 END_TEST
@@ -326,7 +333,7 @@ static const struct {
 
 START_TEST(histogram)
 {
-	struct metrics *m = metrics_new();
+	struct metrics *m = metrics_new(reasons, NREASONS);
 	struct parsed ps;
 	char key[128];
 	double prev = 0, sum = 0, v;
@@ -369,7 +376,7 @@ hammer(void *arg)
 
 	for (i = 0; i < PER_THREAD; i++) {
 		metrics_signed(m, 2);
-		metrics_unsigned(m, METRICS_UNSIGNED_NO_KEY);
+		metrics_unsigned(m, R_NO_DOMAIN);
 		metrics_sign_latency(m, 1000000);
 	}
 	return NULL;
@@ -377,7 +384,7 @@ hammer(void *arg)
 
 START_TEST(threads_lose_nothing)
 {
-	struct metrics *m = metrics_new();
+	struct metrics *m = metrics_new(reasons, NREASONS);
 	pthread_t th[THREADS];
 	struct parsed ps;
 	int i;
@@ -393,7 +400,7 @@ START_TEST(threads_lose_nothing)
 	parse_file(&ps, path);
 	ck_assert(value(&ps, "p11dkim_messages_signed_total") == THREADS * PER_THREAD);
 	ck_assert(value(&ps, "p11dkim_signatures_total") == 2.0 * THREADS * PER_THREAD);
-	ck_assert(value(&ps, "p11dkim_messages_unsigned_total{reason=\"no_key\"}") ==
+	ck_assert(value(&ps, "p11dkim_messages_unsigned_total{reason=\"no_domain\"}") ==
 	          THREADS * PER_THREAD);
 	ck_assert(value(&ps, "p11dkim_token_sign_duration_seconds_bucket{le=\"0.001\"}") ==
 	          THREADS * PER_THREAD);
@@ -404,9 +411,31 @@ START_TEST(threads_lose_nothing)
 }
 END_TEST
 
+/* Label values are written as they are: refuse what would break the format. */
+START_TEST(bad_reasons)
+{
+	static const char *const quote[] = {"ok", "bad\"quote"};
+	static const char *const upper[] = {"Upper"};
+	static const char *const empty[] = {""};
+	static const char *const clash[] = {"unknown"};
+	static const char *const null[] = {NULL};
+
+	errno = 0;
+	ck_assert_ptr_null(metrics_new(quote, 2));
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_ptr_null(metrics_new(upper, 1));
+	ck_assert_ptr_null(metrics_new(empty, 1));
+	ck_assert_ptr_null(metrics_new(clash, 1));
+	ck_assert_ptr_null(metrics_new(null, 1));
+	ck_assert_ptr_null(metrics_new(reasons, 0));
+	ck_assert_ptr_null(metrics_new(NULL, 1));
+	ck_assert_ptr_null(metrics_new(reasons, 65));
+}
+END_TEST
+
 START_TEST(write_errors)
 {
-	struct metrics *m = metrics_new();
+	struct metrics *m = metrics_new(reasons, NREASONS);
 	char bad[300];
 	FILE *fp;
 	struct parsed ps;
@@ -450,6 +479,7 @@ metrics_suite(void)
 	tcase_add_test(tc, histogram);
 	tcase_add_test(tc, threads_lose_nothing);
 	tcase_add_test(tc, write_errors);
+	tcase_add_test(tc, bad_reasons);
 	suite_add_tcase(s, tc);
 	return s;
 }
