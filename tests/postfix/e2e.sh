@@ -146,8 +146,10 @@ esac
 tag="down-sendmail-$$@example.com"
 pf_message "$msg.down2" alice@example.com bob@example.net "$tag"
 if pf_submit_sendmail "$msg.down2"; then
-	# Give pickup and cleanup time to try (pickup wakes every 2 s here).
-	sleep 5
+	# Wait for cleanup to meet the dead milter (pickup hands it the
+	# message at once), then give a wrong delivery a moment to show.
+	pf_wait_log 'cleanup.*milter-reject: CONNECT from localhost.*4\.7\.1' 15
+	sleep 1
 	if [ -n "$(pf_find_capture "$tag")" ]; then
 		fail "milter down: sendmail message relayed while the milter was down"
 	elif [ "$(pf_queued)" -ge 1 ] &&
@@ -158,7 +160,7 @@ if pf_submit_sendmail "$msg.down2"; then
 	fi
 	[ -n "$(pf_find_capture "down-smtp-$$")" ] && fail "milter down: refused SMTP message was relayed"
 	milter_start || exit 1
-	postqueue -c "$PF/etc" -f 2>/dev/null
+	/usr/sbin/postqueue -c "$PF/etc" -f 2>/dev/null
 	if f=$(pf_wait_capture "$tag" 40); then
 		check_signed "$f" "$MILTER_SIGS" "milter back: held sendmail message"
 	else

@@ -49,11 +49,18 @@ pf_require() {
 	fi
 }
 
+# pf_free_port [N]: N (default 1) distinct free TCP ports on 127.0.0.1. Another
+# process could take one before we bind it; unlikely enough for a test.
 pf_free_port() {
-	"$PYTHON" -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
+	"$PYTHON" - "${1:-1}" <<'EOP'
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+EOP
 }
 
 # pf_setup MILTER: MILTER is Postfix's name for the milter socket
@@ -69,12 +76,9 @@ pf_setup() {
 	chmod 755 "$PF"
 	mkdir -p "$PF/etc" "$PF/spool" "$PF/data" "$PF/sink"
 	chown postfix "$PF/data" "$PF/sink"
-	PF_SMTP=$(pf_free_port)
-	PF_FILTER=$(pf_free_port)
-	PF_REINJ=$(pf_free_port)
-	PF_FILTER2=$(pf_free_port)
-	PF_REINJ2=$(pf_free_port)
-	PF_SINK=$(pf_free_port)
+	# shellcheck disable=SC2046
+	set -- $(pf_free_port 6)
+	PF_SMTP=$1 PF_FILTER=$2 PF_REINJ=$3 PF_FILTER2=$4 PF_REINJ2=$5 PF_SINK=$6
 	cat >"$PF/etc/main.cf" <<EOM
 # Private test instance of p11dkim's tests/postfix (see lib.sh).
 compatibility_level = 3.6
@@ -163,7 +167,7 @@ pf_cleanup() {
 	rc=$?
 	[ -n "${PF_SINK_PID:-}" ] && kill "$PF_SINK_PID" 2>/dev/null
 	if [ -n "${PF:-}" ] && [ -f "$PF/etc/main.cf" ]; then
-		postfix -c "$PF/etc" stop >/dev/null 2>&1 || true
+		/usr/sbin/postfix -c "$PF/etc" stop >/dev/null 2>&1 || true
 		# master waits for its children; don't leave it behind.
 		i=0
 		while [ -f "$PF/spool/pid/master.pid" ] && [ $i -lt 50 ]; do
@@ -204,8 +208,13 @@ pf_start() {
 	/usr/sbin/smtp-sink -u postfix -d "$PF/sink/%H%M%S." "127.0.0.1:$PF_SINK" 32 \
 	    >"$PF/sink.log" 2>&1 &
 	PF_SINK_PID=$!
-	postfix -c "$PF/etc" check || return 1
-	postfix -c "$PF/etc" start || return 1
+	# `postfix start` checks the configuration and file ownership first
+	# (postfix-script check-fatal); its messages go to maillog.
+	/usr/sbin/postfix -c "$PF/etc" start >"$PF/start.log" 2>&1 || {
+		pf_log "postfix start failed:"
+		cat "$PF/start.log" "$PF/maillog" 2>/dev/null
+		return 1
+	}
 	pf_wait_port "$PF_SINK" || { pf_log "smtp-sink did not start"; return 1; }
 	for p in "$PF_SMTP" "$PF_FILTER" "$PF_REINJ"; do
 		pf_wait_port "$p" || { pf_log "Postfix did not listen on $p"; return 1; }
@@ -217,11 +226,12 @@ pf_captures() {
 	find "$PF/sink" -type f | wc -l
 }
 
-# pf_wait_captures N [SECONDS]: wait until the sink holds N messages.
-pf_wait_captures() {
+# pf_wait_log PATTERN [SECONDS]: wait until maillog has a line matching the
+# grep PATTERN.
+pf_wait_log() {
 	i=0
 	limit=$((${2:-30} * 10))
-	while [ "$(pf_captures)" -lt "$1" ]; do
+	until grep -q -- "$1" "$PF/maillog" 2>/dev/null; do
 		i=$((i + 1))
 		[ $i -ge $limit ] && return 1
 		sleep 0.1
@@ -269,8 +279,8 @@ pf_submit_sendmail() {
 	/usr/sbin/sendmail -C "$PF/etc" -f alice@example.com bob@example.net <"$1"
 }
 
-# pf_queue_ids: ids of messages still in this instance's queue (incoming,
-# active, deferred, hold) and maildrop.
+# pf_queued: how many messages are still in this instance's maildrop and
+# queues (incoming, active, deferred, hold).
 pf_queued() {
 	find "$PF/spool/maildrop" "$PF/spool/incoming" "$PF/spool/active" \
 	    "$PF/spool/deferred" "$PF/spool/hold" -type f 2>/dev/null | wc -l
