@@ -14,7 +14,9 @@
  * problem is the file or its syntax). The whole file is always checked:
  * conf_load_errors() returns every problem found, in file order, for
  * `p11dkim -n`; conf_load() reports the first and counts the others.
- * The library never prints.
+ * The library never prints. Known cost: libconfig 1.5 itself leaks a few
+ * bytes when a file has a syntax error (its lexer's copies of names and
+ * strings), so each reload of a broken file loses those bytes.
  *
  * The file (and every @include'd file) is refused unless it is a regular file
  * that neither its group nor others can write. @include paths are relative to
@@ -28,9 +30,9 @@
  *                    (libconfig has no octal literal and reads 0007 as 7 and
  *                    0077 as 77, so 0077 still means 0077), or a hex
  *                    integer (0x3F) taken as is. Range 0000..0777.
- *   numbers          libconfig integers. Known limit: libconfig 1.5 wraps
- *                    integers beyond 32 bits without an error unless they
- *                    carry the L suffix.
+ *   numbers          libconfig integers. libconfig 1.5 silently wraps
+ *                    literals past 32 bits; in the main file each one is
+ *                    compared with its text and refused as out of range.
  *   lists of strings either [ "a", "b" ] or ( "a", "b" ).
  */
 #ifndef P11DKIM_CONFIG_CONF_H
@@ -144,10 +146,18 @@ struct conf_errors {
 /* Returns NULL and fills err (the first error) on any problem. */
 struct conf *conf_load(const char *path, struct conf_error *err);
 /* The same, but returns every error (at most 100, then a last one saying
- * more were cut) in errs, which the caller frees with conf_errors_free(). */
+ * more were cut) in errs. errs is always filled (n = 0 on success) and the
+ * caller always frees it with conf_errors_free(). */
 struct conf *conf_load_errors(const char *path, struct conf_errors *errs);
 void conf_errors_free(struct conf_errors *errs);
+/* Parses text as if it were the file name (which is only used in errors
+ * and to resolve @include): no file checks. For fuzzing and tests. */
+struct conf *conf_load_buffer(const char *name, const char *text, size_t len,
+                              struct conf_errors *errs);
 void conf_free(struct conf *);
+
+/* "simple" or "relaxed", for logs and c= tags. */
+const char *conf_canon_name(enum conf_canon);
 
 /* "FILE:LINE: SETTING: MSG" in buf (LINE and SETTING left out when absent);
  * returns buf. Truncates to len. */

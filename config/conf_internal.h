@@ -29,6 +29,8 @@ struct conf_ctx {
 	char include_dir[4096];  /* where @include'd names are resolved */
 	struct conf_errors errs; /* collected so far */
 	size_t cap;
+	const char *text; /* the main file's bytes, NUL-terminated */
+	size_t textlen;
 	bool truncated; /* CONF_MAX_ERRORS reached */
 	bool oom;
 };
@@ -82,6 +84,10 @@ int conf_get_group(struct conf_ctx *, const config_setting_t *g, const char *gpa
 /* The same for a list ( ... ) or an array [ ... ] (lists_only: lists). */
 int conf_get_list(struct conf_ctx *, const config_setting_t *g, const char *gpath, const char *name,
                   bool lists_only, config_setting_t **out);
+
+/* False if the integer literal written for s (in the main file) is not
+ * value: libconfig 1.5 wraps literals past 32 bits without a word. */
+bool conf_literal_matches(const struct conf_ctx *, const config_setting_t *s, long long value);
 
 /* Syntax checks; they return NULL when fine, else the reason. */
 const char *conf_check_dns_name(const char *name);

@@ -1,8 +1,9 @@
 /*
  * config/conf_load.c: reading the file and turning it into a struct conf.
  * The file is opened once, checked on the open descriptor (regular, not
- * writable by group or others) and parsed from that same descriptor, so what
- * was checked is what is read. Then every section is walked with one error
+ * writable by group or others) and read whole from that same descriptor, so
+ * what was checked is what is parsed (and numbers can be checked against
+ * their text, see conf_literal.c). Then every section is walked with one error
  * context, and the result is either a complete struct conf or every error.
  */
 #include <errno.h>
@@ -26,37 +27,68 @@ conf_file_mode_why(const struct stat *st)
 	return NULL;
 }
 
-static FILE *
-conf_file_open(struct conf_ctx *ctx, const char *path)
+/* Large enough for a hosting provider's hundred thousand domains. */
+#define CONF_FILE_MAX (64 * 1024 * 1024)
+
+/* Reads the whole file into *text (NUL-terminated), checking the open
+ * descriptor first. */
+static bool
+conf_file_read(struct conf_ctx *ctx, const char *path, char **text, size_t *len)
 {
 	struct stat st;
 	const char *why;
-	FILE *f;
+	char *buf = NULL;
+	size_t used = 0, cap;
+	ssize_t n;
 	int fd;
 
 	/* O_NONBLOCK: a FIFO must be refused, not waited on. */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		conf_err_at(ctx, NULL, 0, "", "cannot open: %s", strerror(errno));
-		return NULL;
+		return false;
 	}
 	if (fstat(fd, &st) != 0) {
 		conf_err_at(ctx, NULL, 0, "", "cannot stat: %s", strerror(errno));
-		close(fd);
-		return NULL;
+		goto fail;
 	}
 	why = conf_file_mode_why(&st);
 	if (why != NULL) {
 		conf_err_at(ctx, NULL, 0, "", "%s (mode %04o)", why, (unsigned)st.st_mode & 07777);
-		close(fd);
-		return NULL;
+		goto fail;
 	}
-	f = fdopen(fd, "r");
-	if (f == NULL) {
+	if (st.st_size > CONF_FILE_MAX) {
+		conf_err_at(ctx, NULL, 0, "", "is larger than %d bytes", CONF_FILE_MAX);
+		goto fail;
+	}
+	cap = (size_t)st.st_size + 1;
+	buf = malloc(cap);
+	if (buf == NULL) {
 		conf_err_oom(ctx);
-		close(fd);
+		goto fail;
 	}
-	return f;
+	/* The file may grow while it is read: stop at what fstat saw. */
+	while (used + 1 < cap) {
+		n = read(fd, buf + used, cap - 1 - used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			conf_err_at(ctx, NULL, 0, "", "cannot read: %s", strerror(errno));
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		used += (size_t)n;
+	}
+	buf[used] = '\0';
+	close(fd);
+	*text = buf;
+	*len = used;
+	return true;
+fail:
+	free(buf);
+	close(fd);
+	return false;
 }
 
 static void
@@ -173,18 +205,23 @@ conf_walk(struct conf_ctx *ctx, const config_setting_t *root, struct conf *conf)
 	conf_domains_load(ctx, root, conf);
 }
 
-/* Leaves the final word in ctx->errs: empty when conf is good. */
+/* Parses text (the main file's bytes) and walks it. Leaves the final word
+ * in ctx->errs: empty when conf is good. */
 static struct conf *
-conf_load_ctx(struct conf_ctx *ctx, const char *path)
+conf_parse(struct conf_ctx *ctx, const char *path, const char *text, size_t len)
 {
 	struct conf *conf;
 	config_t cf;
 	FILE *f;
 
-	conf_include_dir(ctx, path);
-	f = conf_file_open(ctx, path);
-	if (f == NULL)
+	ctx->text = text;
+	ctx->textlen = len;
+	/* fmemopen() refuses a zero size; an empty file is still a file. */
+	f = fmemopen((void *)(len ? text : "\n"), len ? len : 1, "r");
+	if (f == NULL) {
+		conf_err_oom(ctx);
 		return NULL;
+	}
 	config_init(&cf);
 	config_set_auto_convert(&cf, CONFIG_FALSE);
 	config_set_include_dir(&cf, ctx->include_dir);
@@ -212,30 +249,57 @@ conf_load_ctx(struct conf_ctx *ctx, const char *path)
 	return conf;
 }
 
+/* Turns the context's findings into the caller's answer. */
+static struct conf *
+conf_finish(struct conf_ctx *ctx, struct conf *conf, struct conf_errors *errs)
+{
+	conf_errs_sort(&ctx->errs);
+	if (ctx->truncated)
+		conf_err_final(ctx, "too many errors: only the first ones are shown");
+	if (ctx->oom) {
+		conf_err_final(ctx, "out of memory");
+		conf_free(conf);
+		conf = NULL;
+	}
+	if (errs != NULL)
+		*errs = ctx->errs;
+	else
+		conf_errors_free(&ctx->errs);
+	return conf;
+}
+
 struct conf *
 conf_load_errors(const char *path, struct conf_errors *errs)
+{
+	struct conf_ctx ctx;
+	struct conf *conf = NULL;
+	char *text = NULL;
+	size_t len = 0;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.path = path ? path : "(null)";
+	if (path == NULL || path[0] == '\0') {
+		conf_err_at(&ctx, NULL, 0, "", "no configuration file named");
+	} else {
+		conf_include_dir(&ctx, path);
+		if (conf_file_read(&ctx, path, &text, &len))
+			conf = conf_parse(&ctx, path, text, len);
+		free(text);
+	}
+	return conf_finish(&ctx, conf, errs);
+}
+
+struct conf *
+conf_load_buffer(const char *name, const char *text, size_t len, struct conf_errors *errs)
 {
 	struct conf_ctx ctx;
 	struct conf *conf;
 
 	memset(&ctx, 0, sizeof(ctx));
-	ctx.path = path ? path : "(null)";
-	if (path == NULL || path[0] == '\0')
-		conf_err_at(&ctx, NULL, 0, "", "no configuration file named");
-	conf = path && path[0] ? conf_load_ctx(&ctx, path) : NULL;
-	conf_errs_sort(&ctx.errs);
-	if (ctx.truncated)
-		conf_err_final(&ctx, "too many errors: only the first ones are shown");
-	if (ctx.oom) {
-		conf_err_final(&ctx, "out of memory");
-		conf_free(conf);
-		conf = NULL;
-	}
-	if (errs != NULL)
-		*errs = ctx.errs;
-	else
-		conf_errors_free(&ctx.errs);
-	return conf;
+	ctx.path = name ? name : "(buffer)";
+	conf_include_dir(&ctx, ctx.path);
+	conf = conf_parse(&ctx, ctx.path, text, len);
+	return conf_finish(&ctx, conf, errs);
 }
 
 struct conf *

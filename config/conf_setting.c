@@ -222,6 +222,10 @@ conf_get_int(struct conf_ctx *ctx, const config_setting_t *g, const char *gpath,
 	    config_setting_type(s) != CONFIG_TYPE_INT64)
 		return conf_wrong_type(ctx, s, path, "an integer");
 	v = config_setting_get_int64(s);
+	if (!conf_literal_matches(ctx, s, v)) {
+		conf_err(ctx, s, path, "the number written is out of range (%lld..%lld)", min, max);
+		return -1;
+	}
 	if (v < min || v > max) {
 		conf_err(ctx, s, path, "%lld is out of range (%lld..%lld)", v, min, max);
 		return -1;

@@ -20,6 +20,12 @@ static const char *const conf_sign_known[] = {
 #define CONF_EXPIRE_MIN 3600L
 #define CONF_EXPIRE_MAX 315360000L
 
+const char *
+conf_canon_name(enum conf_canon c)
+{
+	return c == CONF_CANON_RELAXED ? "relaxed" : "simple";
+}
+
 static bool
 conf_canon_word(const char *s, size_t len, enum conf_canon *out)
 {

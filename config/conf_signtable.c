@@ -15,10 +15,17 @@
 /* A From domain longer than this is no DNS name: nothing can match it. */
 #define CONF_DOMAIN_MAX 253
 
+/* The hash's high half rides along, so that a probe that does not match
+ * rarely has to touch the domain's string, which lives elsewhere in memory. */
+struct conf_signtable_slot {
+	uint32_t index; /* domain index + 1; 0 = empty */
+	uint32_t check; /* hash >> 32 */
+};
+
 struct conf_signtable {
 	const struct conf_domain *domains;
-	size_t mask;    /* slots - 1, slots a power of two */
-	uint32_t *slot; /* domain index + 1; 0 = empty */
+	size_t mask; /* slots - 1, slots a power of two */
+	struct conf_signtable_slot *slot;
 };
 
 /* FNV-1a: the keys come from the operator's own file, not from an attacker,
@@ -39,13 +46,17 @@ conf_signtable_hash(const char *s, size_t len)
 static const struct conf_domain *
 conf_signtable_find(const struct conf_signtable *t, const char *name, size_t len)
 {
-	size_t i = (size_t)conf_signtable_hash(name, len) & t->mask;
+	uint64_t h = conf_signtable_hash(name, len);
+	uint32_t check = (uint32_t)(h >> 32);
+	size_t i = (size_t)h & t->mask;
 	const struct conf_domain *d;
 
-	while (t->slot[i] != 0) {
-		d = &t->domains[t->slot[i] - 1];
-		if (strncmp(d->domain, name, len) == 0 && d->domain[len] == '\0')
-			return d;
+	while (t->slot[i].index != 0) {
+		if (t->slot[i].check == check) {
+			d = &t->domains[t->slot[i].index - 1];
+			if (strncmp(d->domain, name, len) == 0 && d->domain[len] == '\0')
+				return d;
+		}
 		i = (i + 1) & t->mask;
 	}
 	return NULL;
@@ -57,6 +68,7 @@ conf_signtable_build(const struct conf_domain *domains, size_t n,
 {
 	struct conf_signtable *t;
 	size_t slots = 16, i, j, len;
+	uint64_t h;
 
 	if (n > UINT32_MAX / 4)
 		return NULL;
@@ -76,19 +88,21 @@ conf_signtable_build(const struct conf_domain *domains, size_t n,
 		if (domains[i].domain == NULL)
 			continue;
 		len = strlen(domains[i].domain);
-		j = (size_t)conf_signtable_hash(domains[i].domain, len) & t->mask;
-		while (t->slot[j] != 0) {
-			if (strcmp(domains[t->slot[j] - 1].domain, domains[i].domain) == 0)
+		h = conf_signtable_hash(domains[i].domain, len);
+		j = (size_t)h & t->mask;
+		while (t->slot[j].index != 0) {
+			if (strcmp(domains[t->slot[j].index - 1].domain, domains[i].domain) == 0)
 				break;
 			j = (j + 1) & t->mask;
 		}
-		if (t->slot[j] != 0) {
+		if (t->slot[j].index != 0) {
 			/* The first entry stays; the caller reports the second. */
 			if (dup != NULL)
-				dup(arg, t->slot[j] - 1, i);
+				dup(arg, t->slot[j].index - 1, i);
 			continue;
 		}
-		t->slot[j] = (uint32_t)(i + 1);
+		t->slot[j].index = (uint32_t)(i + 1);
+		t->slot[j].check = (uint32_t)(h >> 32);
 	}
 	return t;
 }

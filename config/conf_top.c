@@ -64,6 +64,10 @@ conf_top_umask(struct conf_ctx *ctx, const config_setting_t *root, struct conf *
 	case CONFIG_TYPE_INT:
 	case CONFIG_TYPE_INT64:
 		v = config_setting_get_int64(s);
+		if (!conf_literal_matches(ctx, s, v)) {
+			ok = false;
+			break;
+		}
 		if (config_setting_get_format(s) == CONFIG_FORMAT_HEX) {
 			ok = v >= 0 && v <= 0777;
 			if (ok)

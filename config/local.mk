@@ -8,6 +8,7 @@ config_libconf_la_SOURCES = \
 	config/conf_cidr.c \
 	config/conf_domains.c \
 	config/conf_error.c \
+	config/conf_literal.c \
 	config/conf_load.c \
 	config/conf_setting.c \
 	config/conf_sign.c \

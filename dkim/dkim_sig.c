@@ -59,6 +59,22 @@ dkim_sig_tag(struct dkim_sig_w *w, const char *tag, const char *value)
 
 /* dkim-quoted-printable (RFC 6376 2.11): what is not a plain VALCHAR but ';'
  * and '=' becomes =XX. */
+static bool
+dkim_sig_qp_plain(unsigned char c)
+{
+	return c > 0x20 && c < 0x7f && c != ';' && c != '=';
+}
+
+static size_t
+dkim_sig_qp_len(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		n += dkim_sig_qp_plain((unsigned char)*s) ? 1 : 3;
+	return n;
+}
+
 static void
 dkim_sig_qp(struct dkim_sig_w *w, const char *s)
 {
@@ -67,7 +83,7 @@ dkim_sig_qp(struct dkim_sig_w *w, const char *s)
 
 	for (; *s != '\0'; s++) {
 		unsigned char c = (unsigned char)*s;
-		if (c > 0x20 && c < 0x7f && c != ';' && c != '=') {
+		if (dkim_sig_qp_plain(c)) {
 			dkim_sig_raw(w, (const char *)s, 1);
 			continue;
 		}
@@ -126,7 +142,7 @@ dkim_sig_build(struct dkim_buf *b, const struct dkim_sig_params *p)
 		}
 	}
 	if (p->identity != NULL) {
-		dkim_sig_start(&w, 2 + strlen(p->identity) + 1);
+		dkim_sig_start(&w, 2 + dkim_sig_qp_len(p->identity) + 1);
 		dkim_sig_raw(&w, "i=", 2);
 		dkim_sig_qp(&w, p->identity);
 		dkim_sig_raw(&w, ";", 1);

@@ -19,3 +19,34 @@ check_PROGRAMS += tests/dkim/dkim-odkim-verify
 tests_dkim_dkim_odkim_verify_SOURCES = tests/dkim/dkim-odkim-verify.c
 tests_dkim_dkim_odkim_verify_CPPFLAGS = $(AM_CPPFLAGS) -I/usr/include/opendkim
 tests_dkim_dkim_odkim_verify_LDADD = -lopendkim
+
+# Check suites, one per module.
+check_PROGRAMS += tests/dkim/check_dkim_canon
+TESTS += tests/dkim/check_dkim_canon
+tests_dkim_check_dkim_canon_SOURCES = tests/dkim/check_dkim_canon.c tests/dkim/testutil.h
+tests_dkim_check_dkim_canon_CFLAGS = $(DKIM_TEST_CFLAGS)
+tests_dkim_check_dkim_canon_LDADD = $(DKIM_TEST_LIBS)
+
+check_PROGRAMS += tests/dkim/check_dkim_split
+TESTS += tests/dkim/check_dkim_split
+tests_dkim_check_dkim_split_SOURCES = tests/dkim/check_dkim_split.c tests/dkim/testutil.h
+tests_dkim_check_dkim_split_CFLAGS = $(DKIM_TEST_CFLAGS)
+tests_dkim_check_dkim_split_LDADD = $(DKIM_TEST_LIBS)
+
+check_PROGRAMS += tests/dkim/check_dkim_signer
+TESTS += tests/dkim/check_dkim_signer
+tests_dkim_check_dkim_signer_SOURCES = tests/dkim/check_dkim_signer.c tests/dkim/testutil.h
+tests_dkim_check_dkim_signer_CFLAGS = $(DKIM_TEST_CFLAGS)
+tests_dkim_check_dkim_signer_LDADD = $(DKIM_TEST_LIBS)
+
+check_PROGRAMS += tests/dkim/check_dkim_addr
+TESTS += tests/dkim/check_dkim_addr
+tests_dkim_check_dkim_addr_SOURCES = tests/dkim/check_dkim_addr.c
+tests_dkim_check_dkim_addr_CFLAGS = $(DKIM_TEST_CFLAGS)
+tests_dkim_check_dkim_addr_LDADD = $(DKIM_TEST_LIBS)
+
+check_PROGRAMS += tests/dkim/check_dkim_message
+TESTS += tests/dkim/check_dkim_message
+tests_dkim_check_dkim_message_SOURCES = tests/dkim/check_dkim_message.c tests/dkim/testutil.h
+tests_dkim_check_dkim_message_CFLAGS = $(DKIM_TEST_CFLAGS)
+tests_dkim_check_dkim_message_LDADD = $(DKIM_TEST_LIBS)

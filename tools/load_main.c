@@ -275,8 +275,10 @@ main(int argc, char **argv)
 	struct load_run run;
 	int rc = 0;
 
-	if (load_opts_parse(&o, argc, argv) != 0)
+	if (load_opts_parse(&o, argc, argv) != 0) {
+		load_opts_free(&o);
 		return 2;
+	}
 	memset(&ctx, 0, sizeof(ctx));
 	memset(&total, 0, sizeof(total));
 	memset(&lat, 0, sizeof(lat));

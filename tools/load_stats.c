@@ -87,7 +87,8 @@ load_stats_print(FILE *out, const struct load_counts *c, struct load_lat *l,
 	double cpu_ms = c->messages ? cpu * 1000.0 / (double)c->messages : 0.0;
 	size_t i;
 
-	qsort(l->v, l->n, sizeof(*l->v), load_cmp_double);
+	if (l->n > 0)
+		qsort(l->v, l->n, sizeof(*l->v), load_cmp_double);
 	for (i = 0; i < l->n; i++)
 		mean += l->v[i];
 	mean = l->n ? mean / (double)l->n : 0.0;

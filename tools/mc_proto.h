@@ -29,7 +29,7 @@ struct mc_conn {
 	enum mc_conn_state state;
 	int con_action;      /* the connection-level answer, once given */
 	char con_reply[512]; /* its reply text for 'y' */
-	unsigned long nmsg;
+	unsigned pid;        /* for made-up queue ids */
 	char qid[32];
 	char err[256];
 };

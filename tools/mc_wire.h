@@ -6,8 +6,8 @@
  * milter does not answer go out in one write); a large body chunk is written
  * straight from the caller's memory. Incoming packets are read into the input
  * buffer; the data pointer that mc_wire_read() returns stays valid until the
- * next call on the same struct. Every wait is bounded by timeout_ms. The
- * socket is non-blocking; writes use MSG_NOSIGNAL. Not thread-safe.
+ * next call on the same struct. Every read and write is bounded by timeout_ms
+ * (SO_RCVTIMEO, SO_SNDTIMEO); writes use MSG_NOSIGNAL. Not thread-safe.
  */
 #ifndef P11DKIM_TOOLS_MC_WIRE_H
 #define P11DKIM_TOOLS_MC_WIRE_H

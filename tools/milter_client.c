@@ -118,6 +118,7 @@ milter_client_connect(const char *spec, const struct mc_opts *opts, struct mc_co
 		return st;
 	}
 	c->is_tcp = is_tcp;
+	c->pid = (unsigned)getpid();
 	if ((st = mc_wire_init(&c->w, fd, c->opts.timeout_ms, is_tcp && c->opts.quickack)) == MC_OK)
 		st = mc_negotiate(c);
 	if (st != MC_OK) {
@@ -310,7 +311,7 @@ mc_message(struct mc_conn *c, const struct mc_prepared *p, struct mc_result *res
 	enum mc_status st;
 
 	if (qid == NULL) {
-		snprintf(c->qid, sizeof(c->qid), "%05X%06lX", (unsigned)getpid() & 0xfffffu,
+		snprintf(c->qid, sizeof(c->qid), "%05X%06lX", c->pid & 0xfffffu,
 		         atomic_fetch_add(&mc_qid_seq, 1) & 0xffffffUL);
 		qid = c->qid;
 	}

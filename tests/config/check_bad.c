@@ -190,6 +190,22 @@ static const struct bad_case bad_cases[] = {
            "token = { module = \"/m.so\"; token = \"t\"; pin_env = \"P\";\n allow_extractable = 1; "
            "};\n",
            2, "token.allow_extractable", "must be a boolean"),
+    /* Numbers libconfig 1.5 would wrap into range. */
+    BAD_NT("sessions wrapped",
+           "token = { module = \"/m.so\"; token = \"t\"; pin_env = \"P\";\n sessions = 4294967304; "
+           "};\n",
+           2, "token.sessions", "the number written is out of range (0..1024)"),
+    BAD_NT("sessions int64",
+           "token = { module = \"/m.so\"; token = \"t\"; pin_env = \"P\";\n sessions = "
+           "4294967304L; };\n",
+           2, "token.sessions", "4294967304 is out of range (0..1024)"),
+    BAD("expire wrapped", "sign = { expire_after = 4294971496; };\n", 2, "sign.expire_after",
+        "the number written is out of range"),
+    BAD("metrics wrapped", "metrics_interval=+4294967306;\n", 2, "metrics_interval",
+        "the number written is out of range"),
+    BAD("umask wrapped", "socket_umask = 4294967303;\n", 2, "socket_umask", "octal digits"),
+    BAD("huge literal", "metrics_interval = 99999999999999999999999;\n", 2, "metrics_interval",
+        "out of range"),
     /* Sockets. */
     BAD("socket unknown type", "socket = \"tcp:8891@127.0.0.1\";\n", 2, "socket",
         "unknown socket type"),
@@ -327,6 +343,29 @@ START_TEST(test_bad_many)
 }
 END_TEST
 
+/* Line numbers stay right past 16 bits. */
+START_TEST(test_bad_far_line)
+{
+	struct conf_error err;
+	size_t cap = 80000 * 3 + 4096, len;
+	char *text;
+	int i;
+
+	text = malloc(cap);
+	ck_assert_ptr_nonnull(text);
+	len = (size_t)snprintf(text, cap, "%s", CT_TOKEN);
+	for (i = 0; i < 80000; i++) {
+		memcpy(text + len, "#\n", 2);
+		len += 2;
+	}
+	snprintf(text + len, cap - len, "metrics_interval = 0;\n");
+	ck_assert_ptr_null(conf_load(ct_write("far.conf", text, 0600), &err));
+	free(text);
+	ck_assert_int_eq(err.line, 80002);
+	ck_assert_str_eq(err.setting, "metrics_interval");
+}
+END_TEST
+
 static const char good_min[] = CT_TOKEN;
 
 START_TEST(test_bad_no_name)
@@ -454,9 +493,13 @@ ct_suite_bad(void)
 	Suite *s = suite_create("config: refused files");
 	TCase *tc = tcase_create("bad");
 
+	/* A safety net for a loaded machine, not a speed test. */
+	tcase_set_timeout(tc, CT_TIMEOUT);
+
 	tcase_add_loop_test(tc, test_bad_table, 0, (int)(sizeof(bad_cases) / sizeof(bad_cases[0])));
 	tcase_add_test(tc, test_bad_first_and_count);
 	tcase_add_test(tc, test_bad_many);
+	tcase_add_test(tc, test_bad_far_line);
 	tcase_add_test(tc, test_bad_no_name);
 	tcase_add_test(tc, test_bad_missing_file);
 	tcase_add_loop_test(tc, test_bad_file_mode, 0,

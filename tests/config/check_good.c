@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <syslog.h>
 
 #include "tests/config/ct.h"
@@ -279,6 +280,10 @@ START_TEST(test_good_canon)
 	c = ct_load_ok("canon.conf", text);
 	ck_assert_int_eq(c->sign.hdr_canon, canon_cases[_i].h);
 	ck_assert_int_eq(c->sign.body_canon, canon_cases[_i].b);
+	snprintf(text, sizeof(text), "%s/%s", conf_canon_name(c->sign.hdr_canon),
+	         conf_canon_name(c->sign.body_canon));
+	if (strchr(canon_cases[_i].written, '/') != NULL)
+		ck_assert_int_eq(strcasecmp(text, canon_cases[_i].written), 0);
 	conf_free(c);
 }
 END_TEST
@@ -318,11 +323,64 @@ START_TEST(test_good_twice)
 }
 END_TEST
 
+/* Numbers written with an L suffix, in hex, with a sign, or next to another
+ * setting on the same line are read as written. */
+START_TEST(test_good_numbers)
+{
+	struct conf *c = ct_load_ok(
+	    "numbers.conf",
+	    "token = { module = \"/m.so\"; token = \"t\"; pin_env = \"P\"; sessions = 8L; "
+	    "borrow_timeout_ms=0x10; };\n"
+	    "metrics_interval = +30; sign = { expire_after = 86400; };\n"
+	    "# metrics_interval = 4294967306;\n");
+
+	ck_assert_uint_eq(c->token.sessions, 8);
+	ck_assert_uint_eq(c->token.borrow_timeout_ms, 16);
+	ck_assert_uint_eq(c->metrics_interval, 30);
+	ck_assert_int_eq(c->sign.expire_after, 86400);
+	conf_free(c);
+}
+END_TEST
+
+/* The same text from memory: no file, no file checks, same result. */
+START_TEST(test_good_buffer)
+{
+	static const char text[] = CT_TOKEN "domains = ( { domain = \"b.example\"; keys = ( { "
+	                                    "selector = \"s\"; key = \"k\"; } ); } );\n";
+	struct conf_errors errs;
+	struct conf *c;
+
+	c = conf_load_buffer("mem.conf", text, strlen(text), &errs);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(errs.n, 0);
+	ck_assert_str_eq(c->path, "mem.conf");
+	ck_assert_ptr_eq(conf_signtable_lookup(c, "B.Example"), &c->domains[0]);
+	conf_free(c);
+	conf_errors_free(&errs);
+
+	c = conf_load_buffer("mem.conf", text, 20, &errs);
+	ck_assert_ptr_null(c);
+	ck_assert_uint_eq(errs.n, 1);
+	ck_assert_str_eq(errs.v[0].file, "mem.conf");
+	ck_assert_int_eq(errs.v[0].line, 1);
+	conf_errors_free(&errs);
+
+	c = conf_load_buffer(NULL, "", 0, &errs);
+	ck_assert_ptr_null(c);
+	ck_assert_uint_eq(errs.n, 1);
+	ck_assert_str_eq(errs.v[0].setting, "token");
+	conf_errors_free(&errs);
+}
+END_TEST
+
 Suite *
 ct_suite_good(void)
 {
 	Suite *s = suite_create("config: accepted files");
 	TCase *tc = tcase_create("good");
+
+	/* A safety net for a loaded machine, not a speed test. */
+	tcase_set_timeout(tc, CT_TIMEOUT);
 
 	tcase_add_test(tc, test_good_design);
 	tcase_add_test(tc, test_good_full);
@@ -336,6 +394,8 @@ ct_suite_good(void)
 	                    (int)(sizeof(canon_cases) / sizeof(canon_cases[0])));
 	tcase_add_test(tc, test_good_names);
 	tcase_add_test(tc, test_good_twice);
+	tcase_add_test(tc, test_good_numbers);
+	tcase_add_test(tc, test_good_buffer);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -141,6 +141,9 @@ ct_suite_net(void)
 	Suite *s = suite_create("config: internal hosts");
 	TCase *tc = tcase_create("net");
 
+	/* A safety net for a loaded machine, not a speed test. */
+	tcase_set_timeout(tc, CT_TIMEOUT);
+
 	tcase_add_loop_test(tc, test_net_table, 0, (int)(sizeof(net_cases) / sizeof(net_cases[0])));
 	tcase_add_test(tc, test_net_defaults);
 	tcase_add_test(tc, test_net_edges);

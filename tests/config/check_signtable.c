@@ -4,9 +4,11 @@
  * itself, case and a trailing dot do not matter, and a table of 50,000
  * domains answers every lookup correctly.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 
 #include "tests/config/ct.h"
 
@@ -206,20 +208,97 @@ START_TEST(test_st_big_duplicate)
 }
 END_TEST
 
+/* One loaded configuration read by several threads at once, as the daemon's
+ * connection threads do; under TSan this shows the lookups share nothing
+ * writable. */
+#define ST_THREADS 4
+#define ST_THREAD_DOMAINS 2000
+
+struct st_thread_arg {
+	const struct conf *c;
+	unsigned bad;
+};
+
+static void *
+st_thread(void *p)
+{
+	struct st_thread_arg *a = p;
+	struct sockaddr_in6 sin6;
+	char name[256], child[300];
+	int round, i;
+
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_addr.s6_addr[15] = 1;
+	for (round = 0; round < 5; round++) {
+		for (i = 0; i < ST_THREAD_DOMAINS; i++) {
+			st_big_name(name, sizeof(name), i);
+			snprintf(child, sizeof(child), "a.%s", name);
+			if (conf_signtable_lookup(a->c, name) != &a->c->domains[i])
+				a->bad++;
+			if ((conf_signtable_lookup(a->c, child) != NULL) !=
+			    (i % 2 == 0 || i % 10 == 9))
+				a->bad++;
+			if (!conf_is_internal(a->c, (const struct sockaddr *)&sin6))
+				a->bad++;
+		}
+	}
+	return NULL;
+}
+
+START_TEST(test_st_threads)
+{
+	struct st_thread_arg args[ST_THREADS];
+	pthread_t t[ST_THREADS];
+	struct conf *c;
+	char *text, name[256];
+	size_t cap = ST_THREAD_DOMAINS * 128, len;
+	int i;
+
+	text = malloc(cap);
+	ck_assert_ptr_nonnull(text);
+	len = (size_t)snprintf(text, cap, "%sdomains = (\n", CT_TOKEN);
+	for (i = 0; i < ST_THREAD_DOMAINS; i++) {
+		st_big_name(name, sizeof(name), i);
+		len += (size_t)snprintf(text + len, cap - len,
+		                        "{ domain = \"%s\"; subdomains = %s; keys = ( { selector = "
+		                        "\"s\"; key = \"k\"; } ); }%s\n",
+		                        name, i % 2 == 0 ? "true" : "false",
+		                        i + 1 < ST_THREAD_DOMAINS ? "," : "");
+	}
+	snprintf(text + len, cap - len, ");\n");
+	c = ct_load_ok("threads.conf", text);
+	free(text);
+	for (i = 0; i < ST_THREADS; i++) {
+		args[i].c = c;
+		args[i].bad = 0;
+		ck_assert_int_eq(pthread_create(&t[i], NULL, st_thread, &args[i]), 0);
+	}
+	for (i = 0; i < ST_THREADS; i++) {
+		ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+		ck_assert_uint_eq(args[i].bad, 0);
+	}
+	conf_free(c);
+}
+END_TEST
+
 Suite *
 ct_suite_signtable(void)
 {
 	Suite *s = suite_create("config: signing table");
 	TCase *tc = tcase_create("signtable");
 
+	tcase_set_timeout(tc, CT_TIMEOUT);
+
 	tcase_add_loop_test(tc, test_st_table, 0, (int)(sizeof(st_cases) / sizeof(st_cases[0])));
 	tcase_add_test(tc, test_st_long);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("signtable-big");
 	/* Loading 50,000 domains under the sanitizers takes a few seconds. */
-	tcase_set_timeout(tc, 120);
+	tcase_set_timeout(tc, 5 * CT_TIMEOUT);
 	tcase_add_test(tc, test_st_big);
 	tcase_add_test(tc, test_st_big_duplicate);
+	tcase_add_test(tc, test_st_threads);
 	suite_add_tcase(s, tc);
 	return s;
 }

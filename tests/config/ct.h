@@ -26,6 +26,10 @@ struct conf *ct_load_ok(const char *name, const char *text);
 	"token = { module = \"/usr/lib/softhsm/libsofthsm2.so\"; token = \"dkim\"; pin_env = "     \
 	"\"PIN\"; };\n"
 
+/* Check's per-test timeout, in seconds: generous, since CI machines under
+ * the sanitizers can be slow; it only stops a test that hangs. */
+#define CT_TIMEOUT 60
+
 Suite *ct_suite_bad(void);
 Suite *ct_suite_good(void);
 Suite *ct_suite_net(void);

@@ -326,6 +326,52 @@ START_TEST(test_peer_bad_mods)
 }
 END_TEST
 
+/*
+ * Random answers at each step (a seed per run): the client returns a result
+ * or an error, never crashes or hangs (the sanitizer build checks memory).
+ */
+/* One random conversation; returns nothing, asserts the client's behaviour. */
+static void
+peer_random_run(unsigned seed)
+{
+	static const char steps[] = {SMFIC_CONNECT, SMFIC_MAIL, SMFIC_HEADER, SMFIC_BODYEOB};
+	struct peer p;
+	struct mc_conn *c;
+	struct mc_result res;
+	struct mc_msg m;
+	enum mc_status st;
+	FILE *f;
+
+	peer_setup(&p);
+	p.fault = PEER_RANDOM;
+	p.fault_at = steps[seed % 4];
+	p.seed = seed * 7919u + 1u;
+	c = peer_connect(&p, 2000);
+	mc_result_init(&res);
+	peer_msg(&m, peer_raw, strlen(peer_raw));
+	st = milter_client_send(c, &m, &res);
+	ck_assert_msg(st != MC_ERR_TIMEOUT, "seed %u: timeout", seed);
+	if (st == MC_OK) {
+		ck_assert_int_ne(res.action, 0);
+		ck_assert_ptr_nonnull(f = fopen("/dev/null", "w"));
+		ck_assert_int_eq(milter_client_apply(c, &m, &res, f), MC_OK);
+		fclose(f);
+	}
+	milter_client_close(c);
+	peer_wait(&p);
+	mc_result_free(&res);
+}
+
+/* 300 conversations in one process (a fork each would be slow under ASan). */
+START_TEST(test_peer_random)
+{
+	unsigned seed;
+
+	for (seed = 0; seed < 300; seed++)
+		peer_random_run(seed);
+}
+END_TEST
+
 /* Applying no changes: the message with CRLF line ends, without LEADSPC too. */
 START_TEST(test_apply_plain)
 {
@@ -368,6 +414,7 @@ peer_tcase(void)
 	tcase_add_test(tc, test_peer_refuse_mail);
 	tcase_add_test(tc, test_peer_mods);
 	tcase_add_loop_test(tc, test_peer_bad_mods, 0, 6);
+	tcase_add_test(tc, test_peer_random);
 	tcase_add_test(tc, test_apply_plain);
 	return tc;
 }

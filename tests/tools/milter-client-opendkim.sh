@@ -74,10 +74,10 @@ odk_start() {
 	while [ $i -lt 100 ]; do
 		case $sock in
 		unix:*) [ -S "${sock#unix:}" ] && return 0 ;;
-		inet:*)
-			port=${sock#inet:}
+		inet:* | inet6:*)
+			port=${sock#inet*:}
 			port=${port%%@*}
-			$PYTHON -c "import socket,sys; s=socket.socket(); s.settimeout(0.2); sys.exit(s.connect_ex(('127.0.0.1', $port)))" && return 0
+			$PYTHON -c "import socket,sys; s=socket.create_connection(('127.0.0.1' if '$sock'.startswith('inet:') else '::1', $port), 0.2)" 2>/dev/null && return 0
 			;;
 		esac
 		sleep 0.1

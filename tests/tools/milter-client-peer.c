@@ -37,9 +37,9 @@ peer_send(int fd, char cmd, const void *data, size_t len)
 	hdr[2] = (unsigned char)(n >> 8);
 	hdr[3] = (unsigned char)n;
 	hdr[4] = (unsigned char)cmd;
-	if (write(fd, hdr, 5) != 5)
+	if (send(fd, hdr, 5, MSG_NOSIGNAL) != 5)
 		return -1;
-	if (len > 0 && write(fd, data, len) != (ssize_t)len)
+	if (len > 0 && send(fd, data, len, MSG_NOSIGNAL) != (ssize_t)len)
 		return -1;
 	return 0;
 }
@@ -72,6 +72,35 @@ peer_answers(const struct peer *p, char cmd)
 	}
 }
 
+/*
+ * Random answers: packets with reply codes the client knows (and some it does
+ * not), random lengths and bytes, sometimes a broken length; then close.
+ */
+static int
+peer_random(struct peer *p, int fd)
+{
+	static const char codes[] = "abcdefhilmpqrsty+-24Z";
+	unsigned char buf[64];
+	unsigned n, i, k, len;
+
+	srand(p->seed);
+	n = 1 + (unsigned)rand() % 6;
+	for (i = 0; i < n; i++) {
+		len = (unsigned)rand() % sizeof(buf);
+		for (k = 0; k < len; k++)
+			buf[k] = (unsigned char)(rand() % 4 == 0 ? 0 : rand());
+		if (rand() % 10 == 0) {
+			/* A raw, unframed piece. */
+			if (send(fd, buf, len, MSG_NOSIGNAL) != (ssize_t)len)
+				return -1;
+			continue;
+		}
+		if (peer_send(fd, codes[(unsigned)rand() % (sizeof(codes) - 1)], buf, len) != 0)
+			return -1;
+	}
+	return -1;
+}
+
 /* Answers one step; returns -1 to end the conversation. */
 static int
 peer_step(struct peer *p, int fd, char cmd)
@@ -81,7 +110,7 @@ peer_step(struct peer *p, int fd, char cmd)
 
 	if (cmd == SMFIC_OPTNEG) {
 		if (p->fault == PEER_BADLEN)
-			return write(fd, "\xff\xff\xff\xffO", 5) == 5 ? 0 : -1;
+			return send(fd, "\xff\xff\xff\xffO", 5, MSG_NOSIGNAL) == 5 ? 0 : -1;
 		opt[8] = (unsigned char)(p->protocol >> 24);
 		opt[9] = (unsigned char)(p->protocol >> 16);
 		opt[10] = (unsigned char)(p->protocol >> 8);
@@ -94,6 +123,8 @@ peer_step(struct peer *p, int fd, char cmd)
 		sleep(2);
 		return -1;
 	}
+	if (cmd == p->fault_at && p->fault == PEER_RANDOM)
+		return peer_random(p, fd);
 	if (cmd == p->fault_at && p->fault == PEER_BADREPLY)
 		return peer_send(fd, 'Z', NULL, 0);
 	if (cmd == p->answer_at) {

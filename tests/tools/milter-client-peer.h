@@ -21,6 +21,7 @@ enum peer_fault {
 	PEER_SILENT,   /* stop answering on receiving fault_at (keep the socket) */
 	PEER_BADLEN,   /* answer OPTNEG with an impossible packet length */
 	PEER_BADREPLY, /* answer fault_at with an unknown reply code */
+	PEER_RANDOM,   /* answer fault_at with random packets (seed), then close */
 };
 
 struct peer_packet {
@@ -38,6 +39,7 @@ struct peer {
 	char answer_at; /* SMFIC_ command answered with answers[] instead of 'c' */
 	const struct peer_packet *answers;
 	size_t nanswers;
+	unsigned seed; /* for PEER_RANDOM */
 	/* filled by the peer */
 	char seen[256];
 	size_t nseen;

@@ -1,0 +1,192 @@
+/*
+ * p11.h: token access for p11dkim: load a PKCS#11 module, find the token, log in, find
+ * private keys, and sign digests through a pool of sessions that survives a misbehaving token.
+ *
+ * Ownership. p11_token_open() returns a token that owns everything below it: the module
+ * reference, the sessions, the PIN and every p11_key found on it. p11_token_close() frees it
+ * all; keys are never freed by the caller and die with their token.
+ *
+ * Module instances. A process has one instance per module path (reference-counted): opening two
+ * tokens of the same module shares it. The module is initialised (C_Initialize with
+ * CKF_OS_LOCKING_OK) by p11_token_open() in the process that calls it; every call made later from
+ * a forked child fails with P11_ERR_MODULE instead of touching the parent's instance. Open
+ * tokens after any fork (daemonise first).
+ *
+ * PIN. Read from a file (refused when group or others may read it, or when it is not a regular
+ * file) or from a named environment variable. It never appears in any error text. Every transient
+ * copy is wiped (OPENSSL_cleanse); one copy is kept in a locked (mlock, excluded from core dumps)
+ * buffer owned by the token, because recovery must log in again after the token came back or the
+ * module was re-initialised (tokens such as AWS CloudHSM never log in again by themselves). Set
+ * forget_pin to wipe it right after the first login instead; recovery that needs a login then
+ * fails with P11_ERR_LOGIN.
+ *
+ * Errors. Every function that can fail fills a struct p11_error (when non-NULL): the status, the
+ * CK_RV that caused it (0 if none) and a message naming the module, token, key label or file
+ * concerned. Nothing is printed or logged here.
+ *
+ * Threads. p11_sign(), p11_key_public(), p11_token_with_session(), p11_token_list_keys(),
+ * p11_token_keepalive() and p11_token_stats() may be called from any number of threads at once.
+ * p11_token_find_key() is safe too, but the daemon finds keys at start. p11_token_open() and
+ * p11_token_close() are not: close only when no other thread uses the token.
+ *
+ * Recovery (inside p11_sign). A sign that fails with a CK_RV that may mean "this session or this
+ * device is dead" (session closed or invalid, device error or removed, token absent, not logged
+ * in, CKR_FUNCTION_FAILED and other unexpected values) drops the session and is retried at once
+ * on a fresh one (logging in again if needed). If that fails too, the module is re-initialised
+ * (C_Finalize + C_Initialize, then the token, login and key handles are found again, since object
+ * handles belong to one module instance) with backoff, and the sign retried, until
+ * recover_timeout_ms has passed; then p11_sign returns P11_ERR_TOKEN_GONE (token absent or
+ * unusable) or P11_ERR_SIGN (the token answered but refused to sign), which the daemon turns into
+ * a tempfail. Errors in the request itself (bad length, mechanism refused) are never retried.
+ * Sessions idle for longer than idle_check_ms are probed with C_GetSessionInfo before use and
+ * reopened when dead (YubiHSM 2 closes a session idle for 30 s); p11_token_keepalive() lets a
+ * timer keep idle sessions alive instead.
+ */
+#ifndef P11DKIM_P11_H
+#define P11DKIM_P11_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+#include <p11-kit/pkcs11.h>
+
+typedef enum {
+	P11_OK = 0,
+	P11_ERR_NOMEM,   /* out of memory */
+	P11_ERR_INVALID, /* bad argument: NULL, bad URI, wrong digest length, small buffer */
+	P11_ERR_MODULE,  /* module cannot be loaded or initialised; or used after fork */
+	P11_ERR_TOKEN_NOT_FOUND, /* no present token matches the label, serial or URI */
+	P11_ERR_PIN_FILE,      /* PIN file or variable unreadable, empty, or group/other-readable */
+	P11_ERR_PIN,           /* PIN wrong, expired or locked */
+	P11_ERR_LOGIN,         /* login failed for another reason */
+	P11_ERR_KEY_NOT_FOUND, /* no private key matches the reference */
+	P11_ERR_KEY_AMBIGUOUS, /* more than one private key matches */
+	P11_ERR_KEY_UNSAFE,    /* extractable or not sensitive, and not allowed */
+	P11_ERR_KEY_WEAK,      /* RSA key under 1024 bits: refused (RFC 8301) */
+	P11_ERR_KEY_TYPE,      /* neither RSA nor Ed25519 (or EC_PARAMS not Ed25519) */
+	P11_ERR_MECHANISM,     /* token lacks CKM_RSA_PKCS / CKM_EDDSA for this key */
+	P11_ERR_POOL_TIMEOUT,  /* no session became free before borrow_timeout_ms */
+	P11_ERR_TOKEN_GONE,    /* token absent or dead, recovery gave up */
+	P11_ERR_SIGN,          /* the token refused to sign */
+} p11_status;
+
+struct p11_error {
+	p11_status status;
+	unsigned long rv; /* CK_RV that caused it, or 0 */
+	char msg[512];    /* names the label, token, module or file; never the PIN */
+};
+
+/* Short fixed text for a status. Never NULL. */
+const char *p11_strerror(p11_status);
+/* Symbolic name of a CK_RV ("CKR_PIN_INCORRECT"), or "CKR_0x..." into buf when unknown. */
+const char *p11_ckr_name(unsigned long rv, char *buf, size_t len);
+
+typedef struct p11_token p11_token;
+typedef struct p11_key p11_key;
+
+struct p11_token_opts {
+	const char *module;          /* path of the PKCS#11 module */
+	const char *token;           /* token label, serial, or pkcs11: URI (token=, serial=,
+	                                manufacturer=, model=) */
+	const char *pin_file;        /* path of the PIN file, or NULL */
+	const char *pin_env;         /* name of an environment variable holding the PIN, or NULL */
+	unsigned sessions;           /* pool size; 0 = min(8, ulMaxSessionCount - 1) */
+	unsigned borrow_timeout_ms;  /* wait for a free session; 0 = 5000 */
+	unsigned recover_timeout_ms; /* give up recovering a sign after this; 0 = 5000 */
+	unsigned idle_check_ms;      /* probe sessions idle this long before use; 0 = 20000 */
+	bool allow_extractable;      /* accept keys that are extractable or not sensitive */
+	bool forget_pin;             /* wipe the PIN after the first login (see above) */
+};
+
+/* Loads the module, finds the token, logs in, opens the pool. NULL on error (err filled). */
+p11_token *p11_token_open(const struct p11_token_opts *, struct p11_error *err);
+/* Closes the sessions, releases the module (C_Finalize when last), wipes the PIN. NULL is ok. */
+void p11_token_close(p11_token *);
+/* Token label as the token reports it (trailing blanks removed). */
+const char *p11_token_label(const p11_token *);
+
+/*
+ * ref = a key label, or a pkcs11: URI (object=, id=, type=private; token=/serial= must name this
+ * token). Exactly one private key must match. Checks the type (RSA, or CKK_EC_EDWARDS with
+ * EC_PARAMS the OID 1.3.101.112 or the printable string "edwards25519"), the size (RSA < 1024
+ * refused, < 2048 weak but usable), CKA_SENSITIVE and !CKA_EXTRACTABLE unless allowed, and
+ * C_GetMechanismInfo for CKM_RSA_PKCS / CKM_EDDSA. Finding the same key twice returns the same
+ * p11_key. Owned by the token.
+ */
+p11_key *p11_token_find_key(p11_token *, const char *ref, struct p11_error *err);
+
+enum p11_key_type { P11_KEY_RSA, P11_KEY_ED25519 };
+enum p11_key_type p11_key_type(const p11_key *);
+unsigned p11_key_bits(const p11_key *); /* RSA modulus bits; 256 for Ed25519 */
+const char *p11_key_label(const p11_key *);
+bool p11_key_weak(const p11_key *);      /* RSA < 2048: the caller warns */
+size_t p11_key_sig_len(const p11_key *); /* signature bytes (modulus bytes, or 64) */
+
+#define P11_RSA_SHA256_DIGESTINFO_LEN 51
+#define P11_ED25519_DIGEST_LEN 32
+
+/*
+ * Signs tbs: for RSA the DER DigestInfo of a SHA-256 digest (exactly 51 bytes, prefix checked),
+ * for Ed25519 the 32-byte SHA-256 digest (RFC 8463 signs the digest). Anything else is refused
+ * with P11_ERR_INVALID, as is *sig_len < p11_key_sig_len(). On success *sig_len is the length
+ * written. Borrows a session (waits up to borrow_timeout_ms), C_SignInit + C_Sign, returns it;
+ * recovers per the contract above. Thread-safe.
+ */
+p11_status p11_sign(p11_token *, p11_key *, const unsigned char *tbs, size_t tbs_len,
+                    unsigned char *sig, size_t *sig_len, struct p11_error *err);
+
+/* Public key read from the token (CKA_MODULUS/CKA_PUBLIC_EXPONENT of the private object, or the
+   public key object with the same CKA_ID; CKA_EC_POINT for Ed25519). *out is the caller's. */
+p11_status p11_key_public(p11_token *, const p11_key *, EVP_PKEY **out, struct p11_error *err);
+/* Raw 32-byte Ed25519 public key (for the DNS record p=); P11_ERR_KEY_TYPE for RSA. */
+p11_status p11_key_public_raw_ed25519(p11_token *, const p11_key *, unsigned char out[32],
+                                      struct p11_error *err);
+
+struct p11_stats {
+	uint64_t signs;             /* signatures made */
+	uint64_t sign_errors;       /* p11_sign calls that returned an error */
+	uint64_t retries;           /* sign attempts repeated after a failed one */
+	uint64_t recoveries;        /* signs that succeeded only after a retry */
+	uint64_t session_drops;     /* sessions dropped as dead */
+	uint64_t reinits;           /* C_Finalize + C_Initialize done */
+	uint64_t pool_timeouts;     /* borrows that timed out */
+	unsigned sessions;          /* pool size */
+	unsigned sessions_open;     /* sessions currently open */
+	unsigned sessions_busy;     /* sessions currently borrowed */
+	unsigned max_session_users; /* most threads ever seen on one session at once: must be 1 */
+};
+void p11_token_stats(const p11_token *, struct p11_stats *);
+
+/*
+ * For the keytool: run fn with the function list and a logged-in session of this token.
+ * rw = false borrows a pool session (do not close it, do not leave an operation active);
+ * rw = true opens a separate read-write session for fn (for C_GenerateKeyPair, C_CreateObject,
+ * C_DestroyObject) and closes it afterwards. When fn returns a CK_RV other than CKR_OK, the
+ * call returns P11_ERR_MODULE with err->rv set to it and the CKR named in err->msg.
+ */
+typedef CK_RV (*p11_session_fn)(CK_FUNCTION_LIST_PTR fl, CK_SESSION_HANDLE s, void *arg);
+p11_status p11_token_with_session(p11_token *, bool rw, p11_session_fn fn, void *arg,
+                                  struct p11_error *err);
+
+struct p11_key_info {
+	const char *label;       /* "" when the key has none */
+	const unsigned char *id; /* CKA_ID bytes, id_len may be 0 */
+	size_t id_len;
+	enum p11_key_type type;
+	bool type_known; /* false: not RSA/Ed25519 (type and bits meaningless) */
+	unsigned bits;
+	bool sensitive;
+	bool extractable;
+	bool has_public; /* a public key object with the same CKA_ID exists */
+};
+/* Calls cb once per private key object on the token (valid only during the call); a non-zero
+   return stops the listing. Does not use libp11 (whose enumerate fails with Ed25519 keys). */
+typedef int (*p11_key_list_fn)(const struct p11_key_info *, void *arg);
+p11_status p11_token_list_keys(p11_token *, p11_key_list_fn cb, void *arg, struct p11_error *err);
+
+/* Probes idle sessions (C_GetSessionInfo) and reopens dead ones; for a periodic timer. */
+void p11_token_keepalive(p11_token *);
+
+#endif

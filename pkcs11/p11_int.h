@@ -1,0 +1,158 @@
+/*
+ * p11_int.h: internals shared by the files of pkcs11/. Not for use outside this folder.
+ *
+ * Locks, always taken in this order, each held briefly:
+ *   module->inst (rwlock): read-held around every Cryptoki call on an instance; write-held only
+ *     by p11_module_reinit() (C_Finalize + C_Initialize), so no call runs across a re-init;
+ *   token->state (mutex): the slot id, the key handles and their generations;
+ *   pool->mu (mutex): which session is busy. Never held across a Cryptoki call.
+ * A generation number (module->gen) grows at every re-initialisation; a session, slot id or key
+ * handle tagged with an older generation is dead and is found or opened again.
+ */
+#ifndef P11DKIM_P11_INT_H
+#define P11DKIM_P11_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "pkcs11/p11.h"
+
+/* --- p11_status.c --- */
+void p11_err_set(struct p11_error *, p11_status, unsigned long rv, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Status for a CK_RV met while logging in. */
+p11_status p11_status_login(CK_RV);
+
+/* --- p11_module.c --- */
+struct p11_module {
+	struct p11_module *next; /* registry list */
+	char *path;
+	void *dl;
+	CK_FUNCTION_LIST_PTR fl;
+	pid_t pid; /* the process that initialised it */
+	unsigned refs;
+	bool initialized;
+	pthread_rwlock_t inst;
+	atomic_uint_fast64_t gen;
+	atomic_uint_fast64_t reinits;
+	struct timespec next_reinit; /* backoff, under inst write lock */
+	unsigned backoff_ms;
+};
+p11_status p11_module_get(const char *path, struct p11_module **out, struct p11_error *err);
+void p11_module_put(struct p11_module *);
+bool p11_module_forked(const struct p11_module *, struct p11_error *err);
+/* Re-initialises unless someone did since seen_gen, or the backoff says not yet. */
+p11_status p11_module_reinit(struct p11_module *, uint64_t seen_gen, struct p11_error *err);
+void p11_module_rdlock(struct p11_module *);
+void p11_module_unlock(struct p11_module *);
+
+/* --- p11_pin.c --- */
+struct p11_pin {
+	char *buf; /* locked page, NUL-terminated, or NULL */
+	size_t len;
+	size_t cap;
+};
+p11_status p11_pin_load(struct p11_pin *, const char *file, const char *env, struct p11_error *err);
+void p11_pin_wipe(struct p11_pin *);
+
+/* --- p11_uri.c --- */
+struct p11_uri {
+	char *token, *serial, *manufacturer, *model; /* token attributes */
+	char *object, *type;                         /* object attributes */
+	unsigned char *id;
+	size_t id_len;
+	bool has_id;
+};
+bool p11_uri_is(const char *s);
+p11_status p11_uri_parse(const char *s, struct p11_uri *, struct p11_error *err);
+void p11_uri_free(struct p11_uri *);
+
+/* --- p11_pool.c --- */
+struct p11_pool_slot {
+	CK_SESSION_HANDLE h;
+	uint64_t gen;     /* module generation the session belongs to */
+	atomic_bool open; /* read by p11_pool_counts while the slot is lent */
+	bool busy;
+	uint64_t last_used_ms; /* p11_now_ms() of the last use */
+	atomic_uint users;
+};
+struct p11_pool {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct p11_pool_slot *slots;
+	unsigned n;
+	unsigned busy;
+	unsigned timeout_ms;
+};
+p11_status p11_pool_init(struct p11_pool *, unsigned n, unsigned timeout_ms);
+void p11_pool_destroy(struct p11_pool *);
+struct p11_pool_slot *p11_pool_borrow(struct p11_pool *);
+void p11_pool_return(struct p11_pool *, struct p11_pool_slot *);
+void p11_pool_counts(struct p11_pool *, unsigned *open, unsigned *busy);
+
+/* --- p11_token.c --- */
+struct p11_token {
+	struct p11_module *mod;
+	struct p11_uri want; /* which token */
+	char *want_text;     /* as configured, for messages */
+	char label[33];
+	char serial[17];
+	struct p11_pin pin;
+	bool forget_pin;
+	bool allow_extractable;
+	unsigned recover_timeout_ms;
+	unsigned idle_check_ms;
+	pthread_mutex_t state;
+	CK_SLOT_ID slot;
+	uint64_t slot_gen; /* generation slot was found in; ~0 = none */
+	/* Grows at every real C_Login: some modules (SoftHSM) drop private object handles when the
+	   application is logged out, so key handles are found again after a new login. */
+	atomic_uint_fast64_t login_epoch;
+	struct p11_key *keys;
+	struct p11_pool pool;
+	struct {
+		atomic_uint_fast64_t signs, sign_errors, retries, recoveries, session_drops,
+		    pool_timeouts;
+		atomic_uint max_users;
+	} st;
+};
+/* Makes sure the token's slot is known for the current generation (under rdlock). */
+p11_status p11_token_ensure_slot(p11_token *, uint64_t gen, struct p11_error *err);
+/* Opens a session on the token's slot and logs in if the application is not yet logged in.
+   Called with the module read-locked and the slot ensured. */
+p11_status p11_token_open_session(p11_token *, bool rw, CK_SESSION_HANDLE *out,
+                                  struct p11_error *err);
+/* Makes the borrowed slot hold a live session of the current generation; fresh = always new. */
+p11_status p11_token_slot_ready(p11_token *, struct p11_pool_slot *, uint64_t gen, bool fresh,
+                                struct p11_error *err);
+void p11_token_slot_drop(p11_token *, struct p11_pool_slot *);
+/* C_Login with the kept PIN; CKR_USER_ALREADY_LOGGED_IN is success. */
+p11_status p11_token_login(p11_token *, CK_SESSION_HANDLE, struct p11_error *err);
+/* Borrow a pool session ready for use: for key lookup and the keytool (module read-locked on
+   success; release with p11_token_release). */
+p11_status p11_token_acquire(p11_token *, struct p11_pool_slot **, struct p11_error *err);
+void p11_token_release(p11_token *, struct p11_pool_slot *);
+uint64_t p11_now_ms(void);
+
+/* --- p11_key.c --- */
+struct p11_key {
+	struct p11_key *next;
+	char *ref;
+	char *label;
+	unsigned char *id;
+	size_t id_len;
+	struct p11_uri match; /* what was asked for: refound with it after a re-init */
+	enum p11_key_type type;
+	unsigned bits;
+	CK_OBJECT_HANDLE h;
+	uint64_t gen;   /* generation of h */
+	uint64_t epoch; /* login_epoch of h */
+};
+/* Finds the key's handle again if its generation is old (token->state held inside). */
+p11_status p11_key_refresh(p11_token *, p11_key *, CK_SESSION_HANDLE s, uint64_t gen,
+                           CK_OBJECT_HANDLE *h, struct p11_error *err);
+void p11_key_free_all(p11_token *);
+
+#endif

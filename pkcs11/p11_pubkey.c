@@ -1,0 +1,175 @@
+/*
+ * p11_pubkey.c: read a key's public half from the token, for DNS records and for verifying.
+ * RSA: CKA_MODULUS and CKA_PUBLIC_EXPONENT of the private key object (public attributes there),
+ * else of the public key object with the same CKA_ID. Ed25519: CKA_EC_POINT of the public key
+ * object with the same CKA_ID (or label when the key has no id).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/param_build.h>
+
+#include "pkcs11/p11_attr.h"
+#include "pkcs11/p11_int.h"
+
+static CK_RV
+p11_pubkey_object(CK_FUNCTION_LIST_PTR fl, CK_SESSION_HANDLE s, const p11_key *k,
+                  CK_OBJECT_HANDLE *out)
+{
+	CK_OBJECT_CLASS cls = CKO_PUBLIC_KEY;
+	CK_ATTRIBUTE t[2] = {{CKA_CLASS, &cls, sizeof(cls)}, {0, NULL, 0}};
+	CK_ULONG n = 0;
+	CK_RV rv, rv2;
+
+	if (k->id_len > 0)
+		t[1] = (CK_ATTRIBUTE){CKA_ID, k->id, k->id_len};
+	else
+		t[1] = (CK_ATTRIBUTE){CKA_LABEL, k->label, strlen(k->label)};
+	if ((rv = fl->C_FindObjectsInit(s, t, 2)) != CKR_OK)
+		return rv;
+	rv = fl->C_FindObjects(s, out, 1, &n);
+	rv2 = fl->C_FindObjectsFinal(s);
+	if (rv == CKR_OK && rv2 == CKR_OK && n == 0)
+		return CKR_OBJECT_HANDLE_INVALID;
+	return rv != CKR_OK ? rv : rv2;
+}
+
+static EVP_PKEY *
+p11_pubkey_rsa(const unsigned char *n, size_t nlen, const unsigned char *e, size_t elen)
+{
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	BIGNUM *bn = BN_bin2bn(n, (int)nlen, NULL), *be = BN_bin2bn(e, (int)elen, NULL);
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *pk = NULL;
+
+	if (bld == NULL || bn == NULL || be == NULL ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, be) ||
+	    (params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
+	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) == NULL ||
+	    EVP_PKEY_fromdata_init(ctx) <= 0 ||
+	    EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_PUBLIC_KEY, params) <= 0)
+		pk = NULL;
+	EVP_PKEY_CTX_free(ctx);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	BN_free(bn);
+	BN_free(be);
+	return pk;
+}
+
+/* Module read-locked; h is the private key's handle in this generation. */
+static p11_status
+p11_pubkey_read_rsa(p11_token *tok, const p11_key *k, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h,
+                    EVP_PKEY **out, struct p11_error *err)
+{
+	CK_FUNCTION_LIST_PTR fl = tok->mod->fl;
+	unsigned char *n = NULL, *e = NULL;
+	size_t nlen, elen;
+	CK_OBJECT_HANDLE pub;
+
+	if ((p11_attr_get(fl, s, h, CKA_MODULUS, &n, &nlen) != CKR_OK ||
+	     p11_attr_get(fl, s, h, CKA_PUBLIC_EXPONENT, &e, &elen) != CKR_OK) &&
+	    p11_pubkey_object(fl, s, k, &pub) == CKR_OK) {
+		free(n);
+		free(e);
+		n = e = NULL;
+		(void)p11_attr_get(fl, s, pub, CKA_MODULUS, &n, &nlen);
+		(void)p11_attr_get(fl, s, pub, CKA_PUBLIC_EXPONENT, &e, &elen);
+	}
+	*out = n != NULL && e != NULL ? p11_pubkey_rsa(n, nlen, e, elen) : NULL;
+	free(n);
+	free(e);
+	if (*out == NULL) {
+		p11_err_set(err, P11_ERR_KEY_NOT_FOUND, 0,
+		            "cannot read the public key of \"%s\" on token \"%s\"", k->label,
+		            tok->label);
+		return P11_ERR_KEY_NOT_FOUND;
+	}
+	return P11_OK;
+}
+
+static p11_status
+p11_pubkey_read_ed25519(p11_token *tok, const p11_key *k, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h,
+                        unsigned char raw[32], struct p11_error *err)
+{
+	CK_FUNCTION_LIST_PTR fl = tok->mod->fl;
+	CK_OBJECT_HANDLE pub;
+	unsigned char *v = NULL;
+	size_t len = 0;
+	bool ok;
+
+	/* Some modules keep the point on the private object too. */
+	if (p11_attr_get(fl, s, h, CKA_EC_POINT, &v, &len) != CKR_OK &&
+	    p11_pubkey_object(fl, s, k, &pub) == CKR_OK)
+		(void)p11_attr_get(fl, s, pub, CKA_EC_POINT, &v, &len);
+	ok = v != NULL && p11_attr_ed25519_point(v, len, raw);
+	free(v);
+	if (!ok) {
+		p11_err_set(
+		    err, P11_ERR_KEY_NOT_FOUND, 0,
+		    "cannot read the Ed25519 public key of \"%s\" on token \"%s\" (no public key "
+		    "object with its id?)",
+		    k->label, tok->label);
+		return P11_ERR_KEY_NOT_FOUND;
+	}
+	return P11_OK;
+}
+
+static p11_status
+p11_pubkey_read(p11_token *tok, const p11_key *key, EVP_PKEY **out, unsigned char raw[32],
+                struct p11_error *err)
+{
+	struct p11_pool_slot *s;
+	CK_OBJECT_HANDLE h;
+	p11_status st;
+
+	if (err != NULL)
+		memset(err, 0, sizeof(*err));
+	if ((st = p11_token_acquire(tok, &s, err)) != P11_OK)
+		return st;
+	st = p11_key_refresh(tok, (p11_key *)key, s->h, s->gen, &h, err);
+	if (st == P11_OK && key->type == P11_KEY_RSA)
+		st = p11_pubkey_read_rsa(tok, key, s->h, h, out, err);
+	else if (st == P11_OK)
+		st = p11_pubkey_read_ed25519(tok, key, s->h, h, raw, err);
+	p11_token_release(tok, s);
+	return st;
+}
+
+p11_status
+p11_key_public(p11_token *tok, const p11_key *key, EVP_PKEY **out, struct p11_error *err)
+{
+	unsigned char raw[32];
+	p11_status st;
+
+	*out = NULL;
+	if ((st = p11_pubkey_read(tok, key, out, raw, err)) != P11_OK || key->type == P11_KEY_RSA)
+		return st;
+	*out = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, raw, sizeof(raw));
+	if (*out == NULL) {
+		p11_err_set(err, P11_ERR_NOMEM, 0, "cannot build the Ed25519 public key of \"%s\"",
+		            key->label);
+		return P11_ERR_NOMEM;
+	}
+	return P11_OK;
+}
+
+p11_status
+p11_key_public_raw_ed25519(p11_token *tok, const p11_key *key, unsigned char out[32],
+                           struct p11_error *err)
+{
+	EVP_PKEY *unused = NULL;
+
+	if (key->type != P11_KEY_ED25519) {
+		p11_err_set(err, P11_ERR_KEY_TYPE, 0, "key \"%s\" is not an Ed25519 key",
+		            key->label);
+		return P11_ERR_KEY_TYPE;
+	}
+	return p11_pubkey_read(tok, key, &unused, out, err);
+}

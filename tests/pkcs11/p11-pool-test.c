@@ -1,0 +1,361 @@
+/*
+ * p11-pool-test.c: the session pool under load and under every fault the fault module
+ * (tests/lib/p11fault.c) injects, on a real SoftHSM token (run by p11-pool.sh). Every
+ * signature asked for must be made and must verify; no session may ever serve two threads.
+ * Also built under ThreadSanitizer by tsan.sh.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/pkcs11/testlib.h"
+
+struct load {
+	p11_token *tok;
+	p11_key *keys[2]; /* RSA, Ed25519 */
+	EVP_PKEY *pub[2];
+	unsigned threads, per_thread, rsa_every; /* every rsa_every-th sign is RSA; 0: none */
+};
+
+struct worker {
+	struct load *l;
+	pthread_t th;
+	unsigned idx;
+	unsigned ok, bad_sig, failed;
+	struct p11_error first;
+};
+
+static void *
+worker_run(void *arg)
+{
+	struct worker *w = arg;
+	struct load *l = w->l;
+	unsigned char tbs[64], sig[512];
+	struct p11_error err;
+
+	for (unsigned i = 0; i < l->per_thread; i++) {
+		unsigned which = l->rsa_every && i % l->rsa_every == 0 ? 0 : 1;
+		unsigned long n = (unsigned long)w->idx * 1000000UL + i;
+		size_t tlen = tl_tbs(l->keys[which], n, tbs), slen = sizeof(sig);
+		p11_status st = p11_sign(l->tok, l->keys[which], tbs, tlen, sig, &slen, &err);
+
+		if (st != P11_OK) {
+			if (w->failed++ == 0)
+				w->first = err;
+		} else if (tl_verify(l->pub[which], l->keys[which], n, sig, slen))
+			w->ok++;
+		else
+			w->bad_sig++;
+	}
+	return NULL;
+}
+
+static void
+load_init(struct load *l, p11_token *tok, unsigned threads, unsigned per_thread, unsigned rsa_every)
+{
+	struct p11_error err;
+
+	l->tok = tok;
+	l->threads = threads;
+	l->per_thread = per_thread;
+	l->rsa_every = rsa_every;
+	l->keys[0] = tl_key(tok, "dkim-rsa");
+	l->keys[1] = tl_key(tok, "pkcs11:object=dkim-ed;id=%02");
+	for (int i = 0; i < 2; i++)
+		ck_assert_msg(p11_key_public(tok, l->keys[i], &l->pub[i], &err) == P11_OK, "%s",
+		              err.msg);
+}
+
+static struct worker *
+load_start(struct load *l)
+{
+	struct worker *w = calloc(l->threads, sizeof(*w));
+
+	ck_assert(w != NULL);
+	for (unsigned i = 0; i < l->threads; i++) {
+		w[i].l = l;
+		w[i].idx = i;
+		ck_assert(pthread_create(&w[i].th, NULL, worker_run, &w[i]) == 0);
+	}
+	return w;
+}
+
+/* Joins the workers and asserts that every signature was made and verifies. */
+static void
+load_finish(struct load *l, struct worker *w)
+{
+	unsigned ok = 0;
+
+	for (unsigned i = 0; i < l->threads; i++) {
+		ck_assert(pthread_join(w[i].th, NULL) == 0);
+		ck_assert_msg(w[i].failed == 0, "thread %u: %u signs failed, first: %s: %s", i,
+		              w[i].failed, p11_strerror(w[i].first.status), w[i].first.msg);
+		ck_assert_msg(w[i].bad_sig == 0, "thread %u: %u signatures do not verify", i,
+		              w[i].bad_sig);
+		ok += w[i].ok;
+	}
+	ck_assert_uint_eq(ok, l->threads * l->per_thread);
+	free(w);
+	EVP_PKEY_free(l->pub[0]);
+	EVP_PKEY_free(l->pub[1]);
+}
+
+static void
+setup(void)
+{
+	tl_fault_clear();
+}
+
+/* 16 threads x 1000 Ed25519 signs (and 16 x 50 RSA) over 4 sessions: all verify, and neither
+   the pool nor the module underneath ever sees two calls on one session at once. */
+START_TEST(test_concurrency)
+{
+	p11_token *tok = tl_open(true, 4);
+	struct p11fault_stats fs;
+	struct p11_stats st;
+	struct load l;
+
+	load_init(&l, tok, 16, 1050, 21); /* 50 of each thread's 1050 signs are RSA */
+	load_finish(&l, load_start(&l));
+	p11_token_stats(tok, &st);
+	tl_fault_stats(&fs);
+	ck_assert_uint_eq(st.signs, 16 * 1050);
+	ck_assert_uint_eq(st.sign_errors, 0);
+	ck_assert_uint_eq(st.retries, 0);
+	ck_assert_uint_eq(st.sessions, 4);
+	ck_assert_uint_eq(st.sessions_busy, 0);
+	ck_assert_uint_eq(st.max_session_users, 1);
+	ck_assert_uint_eq(fs.max_inflight, 1);
+	ck_assert_uint_eq(fs.cross_thread, 0);
+	ck_assert_uint_eq(fs.signs, 16 * 1050);
+	p11_token_close(tok);
+}
+END_TEST
+
+static const struct fault_case {
+	const char *cmd;
+	bool reinit; /* must re-initialise the module */
+	bool drops;  /* must drop sessions */
+} fault_cases[] = {
+    {"fail_sign 1 0x30", false, true},  /* CKR_DEVICE_ERROR */
+    {"fail_sign 1 0xb3", false, true},  /* CKR_SESSION_HANDLE_INVALID */
+    {"fail_sign 1 0xb0", false, true},  /* CKR_SESSION_CLOSED */
+    {"fail_sign 1 0x101", false, true}, /* CKR_USER_NOT_LOGGED_IN */
+    {"fail_sign 1 0x32", false, true},  /* CKR_DEVICE_REMOVED */
+    {"fail_sign 1 0xe0", false, true},  /* CKR_TOKEN_NOT_PRESENT */
+    {"fail_sign 1 0x6", false, true},   /* CKR_FUNCTION_FAILED (YubiHSM connector gone) */
+    {"fail_sign 8 0x30", false, true},  /* several in a row: some signs need a re-init */
+    {"close_sessions", false, true},    {"fail_open 3 0x30\nclose_sessions", false, true},
+    {"absent_ms 1500", true, true},     {"fail_init 2 0x30\nabsent_ms 300", true, true},
+    {"latency_ms 20", false, false},
+};
+
+/* 4 threads x 300 signs (every 4th RSA) over 3 sessions; the fault strikes after 100 signs. */
+START_TEST(test_fault)
+{
+	const struct fault_case *fc = &fault_cases[_i];
+	const char *only = getenv("P11DKIM_FAULT_CASE"); /* for debugging one case */
+	struct p11fault_stats fs;
+	struct p11_stats st;
+	struct worker *w;
+	struct load l;
+	p11_token *tok;
+
+	if (only != NULL && atoi(only) != _i)
+		return;
+	tok = tl_open(true, 3);
+
+	load_init(&l, tok, 4, 300, 4);
+	w = load_start(&l);
+	do {
+		tl_sleep_ms(5);
+		p11_token_stats(tok, &st);
+	} while (st.signs < 100 && st.sign_errors == 0);
+	tl_fault(fc->cmd);
+	load_finish(&l, w);
+	p11_token_stats(tok, &st);
+	tl_fault_stats(&fs);
+	ck_assert_msg(fs.faults > 0 || fs.closed_all > 0 || strncmp(fc->cmd, "latency", 7) == 0,
+	              "%s: the fault never struck", fc->cmd);
+	ck_assert_uint_eq(st.signs, 4 * 300);
+	ck_assert_uint_eq(st.sign_errors, 0);
+	ck_assert_uint_eq(st.max_session_users, 1);
+	ck_assert_uint_eq(fs.max_inflight, 1);
+	if (strncmp(fc->cmd, "fail_sign", 9) == 0) {
+		/* Each injected failure cost exactly one retry, and no signature. */
+		ck_assert_uint_eq(st.retries, fs.faults);
+		ck_assert_uint_ge(st.recoveries, 1);
+	}
+	if (fc->drops)
+		ck_assert_msg(st.session_drops >= 1, "%s: no session dropped", fc->cmd);
+	if (fc->reinit)
+		ck_assert_msg(st.reinits >= 1, "%s: module never re-initialised", fc->cmd);
+	p11_token_close(tok);
+}
+END_TEST
+
+/* A session idle for long is probed before use; a dead one is replaced without a failed sign. */
+START_TEST(test_idle_probe)
+{
+	struct p11_token_opts o;
+	struct p11_error err;
+	struct p11_stats st;
+	unsigned char tbs[32] = {1}, sig[64];
+	size_t slen = sizeof(sig);
+	p11_token *tok;
+	p11_key *ed;
+
+	tl_opts(&o, true);
+	o.sessions = 1;
+	o.idle_check_ms = 100;
+	tok = p11_token_open(&o, &err);
+	ck_assert_msg(tok != NULL, "%s", err.msg);
+	ed = tl_key(tok, "dkim-ed");
+	ck_assert_int_eq(p11_sign(tok, ed, tbs, 32, sig, &slen, &err), P11_OK);
+	tl_sleep_ms(150);
+	tl_fault("close_sessions");
+	ck_assert_int_eq(p11_sign(tok, ed, tbs, 32, sig, &slen, &err), P11_OK);
+	p11_token_stats(tok, &st);
+	ck_assert_uint_eq(st.retries, 0);
+	ck_assert_uint_eq(st.session_drops, 1);
+	/* The keepalive does the same from a timer. */
+	tl_sleep_ms(60);
+	tl_fault("close_sessions");
+	p11_token_keepalive(tok);
+	p11_token_stats(tok, &st);
+	ck_assert_uint_eq(st.session_drops, 2);
+	ck_assert_uint_eq(st.sessions_open, 1);
+	ck_assert_int_eq(p11_sign(tok, ed, tbs, 32, sig, &slen, &err), P11_OK);
+	p11_token_stats(tok, &st);
+	ck_assert_uint_eq(st.retries, 0);
+	p11_token_close(tok);
+}
+END_TEST
+
+/* A token that stays away: a clear error within recover_timeout_ms, and signing again after. */
+START_TEST(test_token_gone)
+{
+	struct p11_token_opts o;
+	struct p11_error err;
+	unsigned char tbs[32] = {2}, sig[64];
+	size_t slen = sizeof(sig);
+	p11_token *tok;
+	p11_key *ed;
+
+	tl_opts(&o, true);
+	o.sessions = 2;
+	o.recover_timeout_ms = 300;
+	tok = p11_token_open(&o, &err);
+	ck_assert_msg(tok != NULL, "%s", err.msg);
+	ed = tl_key(tok, "dkim-ed");
+	tl_fault("absent_ms 1500");
+	ck_assert_int_eq(p11_sign(tok, ed, tbs, 32, sig, &slen, &err), P11_ERR_TOKEN_GONE);
+	ck_assert_ptr_nonnull(strstr(err.msg, "dkim"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "gave up"));
+	tl_sleep_ms(1600);
+	slen = sizeof(sig);
+	ck_assert_msg(p11_sign(tok, ed, tbs, 32, sig, &slen, &err) == P11_OK, "%s", err.msg);
+	p11_token_close(tok);
+}
+END_TEST
+
+/* The token refuses this request: no retry, the error says why, the next sign works. */
+START_TEST(test_not_retried)
+{
+	p11_token *tok = tl_open(true, 1);
+	p11_key *ed = tl_key(tok, "dkim-ed");
+	unsigned char tbs[32] = {3}, sig[64];
+	size_t slen = sizeof(sig);
+	struct p11_error err;
+	struct p11_stats st;
+
+	tl_fault("fail_sign 1 0x21"); /* CKR_DATA_LEN_RANGE */
+	ck_assert_int_eq(p11_sign(tok, ed, tbs, 32, sig, &slen, &err), P11_ERR_SIGN);
+	ck_assert_uint_eq(err.rv, 0x21);
+	ck_assert_ptr_nonnull(strstr(err.msg, "CKR_DATA_LEN_RANGE"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "dkim-ed"));
+	p11_token_stats(tok, &st);
+	ck_assert_uint_eq(st.retries, 0);
+	ck_assert_uint_eq(st.sign_errors, 1);
+	ck_assert_int_eq(p11_sign(tok, ed, tbs, 32, sig, &slen, &err), P11_OK);
+	p11_token_close(tok);
+}
+END_TEST
+
+struct holder {
+	p11_token *tok;
+	p11_key *key;
+	p11_status st;
+};
+
+static void *
+hold_run(void *arg)
+{
+	struct holder *h = arg;
+	unsigned char tbs[32] = {4}, sig[64];
+	size_t slen = sizeof(sig);
+
+	h->st = p11_sign(h->tok, h->key, tbs, 32, sig, &slen, NULL);
+	return NULL;
+}
+
+/* All sessions busy past the deadline: P11_ERR_POOL_TIMEOUT, not a hang. */
+START_TEST(test_pool_timeout)
+{
+	struct p11_token_opts o;
+	struct p11_error err;
+	struct holder h;
+	unsigned char tbs[32] = {5}, sig[64];
+	size_t slen = sizeof(sig);
+	pthread_t th;
+
+	tl_opts(&o, true);
+	o.sessions = 1;
+	o.borrow_timeout_ms = 100;
+	h.tok = p11_token_open(&o, &err);
+	ck_assert_msg(h.tok != NULL, "%s", err.msg);
+	h.key = tl_key(h.tok, "dkim-ed");
+	tl_fault("latency_ms 600");
+	ck_assert(pthread_create(&th, NULL, hold_run, &h) == 0);
+	tl_sleep_ms(150);
+	ck_assert_int_eq(p11_sign(h.tok, h.key, tbs, 32, sig, &slen, &err), P11_ERR_POOL_TIMEOUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "dkim"));
+	ck_assert(pthread_join(th, NULL) == 0);
+	ck_assert_int_eq(h.st, P11_OK);
+	p11_token_close(h.tok);
+}
+END_TEST
+
+static Suite *
+pool_suite(void)
+{
+	Suite *s = suite_create("pkcs11-pool");
+	TCase *tc = tcase_create("pool");
+
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, test_concurrency);
+	tcase_add_loop_test(tc, test_fault, 0, sizeof(fault_cases) / sizeof(fault_cases[0]));
+	tcase_add_test(tc, test_idle_probe);
+	tcase_add_test(tc, test_token_gone);
+	tcase_add_test(tc, test_not_retried);
+	tcase_add_test(tc, test_pool_timeout);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(pool_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
