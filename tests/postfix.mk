@@ -6,3 +6,4 @@ TESTS += tests/postfix/postfix-opendkim.sh
 EXTRA_DIST += tests/postfix/postfix-opendkim.sh tests/postfix/postfix-p11dkim.sh \
 	tests/postfix/e2e.sh tests/postfix/lib.sh tests/postfix/milter-opendkim.sh \
 	tests/postfix/milter-p11dkim.sh tests/postfix/submit.py tests/postfix/verify.py
+TESTS += tests/postfix/postfix-p11dkim.sh

@@ -64,9 +64,15 @@ check_signed() {
 	fi
 }
 
-# received_by_us CAPTURE: how many Received: headers our smtpd added.
-received_by_us() {
-	grep -c '^Received: from .*mx.test.invalid\|^	by mx.test.invalid' "$1"
+# milter_says WHAT TEXT: the milter's log has a line holding TEXT (a fixed
+# string); nothing to check when the driver gives no text.
+milter_says() {
+	[ -n "$2" ] || return 0
+	if grep -q -F -- "$2" "$MILTER_LOG"; then
+		ok "$1: milter log: $2"
+	else
+		fail "$1: milter log lacks: $2"
+	fi
 }
 
 msg=$PF/msg
@@ -88,6 +94,7 @@ for c in "internal 10.1.2.3 1" "loopback - 1" "external 192.0.2.7 0"; do
 		check_signed "$f" "$MILTER_SIGS" "$1 client"
 	else
 		check_signed "$f" 0 "$1 client"
+		milter_says "$1 client" "${MILTER_SAYS_EXTERNAL:-}"
 		# Untouched: the body as sent (everything after the first empty line).
 		if [ "$(sed '1,/^\r$/d' "$msg.$1" | tr -d '\r')" = "$(sed '1,/^\r*$/d' "$f.clean" | tr -d '\r')" ]; then
 			ok "$1 client: body unchanged"
@@ -131,10 +138,15 @@ for c in "filter $PF_FILTER $MILTER_SIGS" "filter-milters-kept $PF_FILTER2 $MILT
 		fail "$1: expected two passes through Postfix, found $((n - 1)) Received:"
 	fi
 	check_signed "$f" "$3" "$1"
+	[ "$1" = filter-milters-kept ] && milter_says "$1" "${MILTER_SAYS_RESIGN:-}"
 done
 
-# 7: the milter goes away.
-milter_stop
+# 7: the milter goes away (a clean stop: it must exit 0).
+if milter_stop; then
+	ok "milter stopped with status 0"
+else
+	fail "milter exited with status $? on SIGTERM"
+fi
 tag="down-smtp-$$@example.com"
 pf_message "$msg.down" alice@example.com bob@example.net "$tag"
 r=$(pf_submit_smtp "$PF_SMTP" 10.1.2.3 "$msg.down")

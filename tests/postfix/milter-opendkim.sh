@@ -2,7 +2,8 @@
 # (the reference the harness was proven with). Sourced by e2e.sh after lib.sh.
 # Sets: MILTER_SOCKET (Postfix syntax), MILTER_KEYS ("NAME TXT" lines),
 # MILTER_SIGS (signatures on one signed message), MILTER_RESIGN (signatures
-# after two signing passes: OpenDKIM signs again).
+# after two signing passes: OpenDKIM signs again). No MILTER_LOG: it runs
+# with Syslog no.
 
 milter_require() {
 	for t in opendkim opendkim-genkey; do

@@ -5,13 +5,21 @@
 # Sets: MILTER_SOCKET (Postfix syntax), MILTER_KEYS ("NAME TXT" lines),
 # MILTER_SIGS (signatures on one signed message), MILTER_RESIGN (signatures
 # after two signing passes: p11dkim does not sign again a message that
-# already has its d= and s= signatures, resign = false).
+# already has its d= and s= signatures, resign = false), MILTER_LOG and the
+# fixed strings its log must show for the unsigned external message
+# (MILTER_SAYS_EXTERNAL) and the second pass (MILTER_SAYS_RESIGN).
 
 SOFTHSM_MODULE=${SOFTHSM_MODULE:-/usr/lib/softhsm/libsofthsm2.so}
 
 milter_require() {
 	P11DKIM=${P11DKIM:-${top_builddir:-$here/../..}/daemon/p11dkim}
 	if ! [ -x "$P11DKIM" ]; then
+		# Before the daemon's sources are in this tree there is nothing to
+		# test; once they are, a missing binary is a failure.
+		if ! [ -f "${top_srcdir:-$here/../..}/daemon/main.c" ]; then
+			pf_log "SKIP: this tree has no daemon (daemon/main.c) yet"
+			exit 77
+		fi
 		pf_log "FAIL: $P11DKIM not built"
 		exit 1
 	fi
@@ -44,6 +52,9 @@ milter_prepare() {
 	MILTER_SIGS=2
 	MILTER_RESIGN=2
 	MILTER_KEYS=$PF/keys.txt
+	MILTER_LOG=$PF/milter.log
+	MILTER_SAYS_EXTERNAL="not signed: not internal and not authenticated (client 192.0.2.7)"
+	MILTER_SAYS_RESIGN="not signed: already signed by d=example.com"
 	d=$PF/p11dkim
 	mkdir -p "$d/tokens"
 	chmod 700 "$d"
@@ -100,9 +111,13 @@ milter_start() {
 	pf_wait_port "$MILTER_PORT" || { pf_log "p11dkim did not start"; cat "$PF/milter.log"; return 1; }
 }
 
+# milter_stop: SIGTERM; p11dkim finishes the messages in flight and must
+# exit 0 (returns its exit status).
 milter_stop() {
 	[ -n "${MILTER_PID:-}" ] || return 0
 	kill "$MILTER_PID" 2>/dev/null
-	wait "$MILTER_PID" 2>/dev/null
+	wait "$MILTER_PID"
+	st=$?
 	MILTER_PID=""
+	return $st
 }
