@@ -16,6 +16,9 @@
 #    by our smtpd) and carries one signature per key, not two
 #  6 control for 5: re-injection smtpd with its milters kept: what the
 #    milter does when it sees its own signature again (OpenDKIM signs twice)
+#  8 chrooted smtpd (chroot = the spool) with the milter on a unix socket
+#    inside it, named relative to the chroot (contrib/postfix/main.cf b):
+#    signed, verifies
 #  7 milter stopped: an SMTP client gets 4xx; a sendmail message stays
 #    queued and is not relayed; once the milter is back the queued message
 #    is relayed, signed and verifying
@@ -140,6 +143,38 @@ for c in "filter $PF_FILTER $MILTER_SIGS" "filter-milters-kept $PF_FILTER2 $MILT
 	check_signed "$f" "$3" "$1"
 	[ "$1" = filter-milters-kept ] && milter_says "$1" "${MILTER_SAYS_RESIGN:-}"
 done
+
+# 8: a chrooted smtpd and a milter on a unix socket below the chroot.
+milter_start_chroot
+tag="chroot-$$@example.com"
+pf_message "$msg.chroot" alice@example.com bob@example.net "$tag"
+i=0
+while ! [ -S "$PF_CHROOT_SOCK" ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+if ! [ -S "$PF_CHROOT_SOCK" ]; then
+	fail "chroot: the milter made no socket $PF_CHROOT_SOCK"
+	cat "$PF/milter-chroot.log"
+elif ! r=$(pf_submit_smtp "$PF_CHROOT" 10.1.2.3 "$msg.chroot"); then
+	fail "chroot: submission refused: $r"
+elif ! f=$(pf_wait_capture "$tag" 30); then
+	fail "chroot: not relayed within 30 s"
+else
+	check_signed "$f" "$MILTER_SIGS" "chrooted smtpd, unix:milter/milter.sock"
+	# Postfix daemons chdir to the spool, so a relative socket path works
+	# unchrooted too: check that the smtpd which served us is chrooted.
+	roots=$(for p in $(pgrep -x smtpd); do readlink "/proc/$p/root"; done)
+	if echo "$roots" | grep -q -x -F "$PF/spool"; then
+		ok "chroot: an smtpd runs with root directory $PF/spool"
+	else
+		fail "chroot: no smtpd chrooted into $PF/spool (roots: $(echo $roots))"
+	fi
+	ls -l "$PF_CHROOT_SOCK" | grep -q '^srwxrwx---.* postfix ' &&
+	    ok "chroot: socket mode 0770 group postfix" ||
+	    fail "chroot: socket is $(ls -l "$PF_CHROOT_SOCK")"
+fi
+milter_stop_chroot || fail "chroot milter exited with status $?"
 
 # 7: the milter goes away (a clean stop: it must exit 0).
 if milter_stop; then

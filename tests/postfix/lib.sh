@@ -18,6 +18,8 @@
 #                and smtpd_milters= (as after amavis or any SMTP filter)
 #   PF_FILTER2 / PF_REINJ2   the same two-pass path, but the re-injection
 #                smtpd keeps its milters: the control case for double signing
+#   PF_CHROOT    a chrooted smtpd (chroot = the spool) whose milter is
+#                unix:milter/milter.sock, i.e. $PF_CHROOT_SOCK
 #   PF_SINK      smtp-sink, where relayhost sends everything
 # Non-SMTP mail (sendmail -C $PF/etc) goes through non_smtpd_milters.
 
@@ -77,8 +79,16 @@ pf_setup() {
 	mkdir -p "$PF/etc" "$PF/spool" "$PF/data" "$PF/sink"
 	chown postfix "$PF/data" "$PF/sink"
 	# shellcheck disable=SC2046
-	set -- $(pf_free_port 6)
-	PF_SMTP=$1 PF_FILTER=$2 PF_REINJ=$3 PF_FILTER2=$4 PF_REINJ2=$5 PF_SINK=$6
+	set -- $(pf_free_port 7)
+	PF_SMTP=$1 PF_FILTER=$2 PF_REINJ=$3 PF_FILTER2=$4 PF_REINJ2=$5 PF_SINK=$6 PF_CHROOT=$7
+	# The chrooted smtpd reaches its milter on a unix socket inside the
+	# spool, as contrib/postfix/main.cf (b) says: the directory belongs to
+	# the milter's user (root here) and group postfix, setgid so that the
+	# socket gets group postfix; the milter's umask 0007 does the rest.
+	PF_CHROOT_SOCK=$PF/spool/milter/milter.sock
+	mkdir -p "$PF/spool/milter"
+	chgrp postfix "$PF/spool/milter"
+	chmod 2750 "$PF/spool/milter"
 	cat >"$PF/etc/main.cf" <<EOM
 # Private test instance of p11dkim's tests/postfix (see lib.sh).
 compatibility_level = 3.6
@@ -138,6 +148,8 @@ EOM
   -o content_filter=smtp:[127.0.0.1]:$PF_REINJ2
 127.0.0.1:$PF_REINJ2 inet n - n - - smtpd
   -o content_filter=
+127.0.0.1:$PF_CHROOT inet n - y - - smtpd
+  -o smtpd_milters=unix:milter/milter.sock
 pickup    unix  n - n 2 1 pickup
 cleanup   unix  n - n - 0 cleanup
 qmgr      unix  n - n 300 1 qmgr
@@ -176,6 +188,7 @@ pf_cleanup() {
 		done
 	fi
 	command -v milter_stop >/dev/null 2>&1 && milter_stop
+	command -v milter_stop_chroot >/dev/null 2>&1 && milter_stop_chroot
 	if [ "$rc" != 0 ] && [ -n "${PF:-}" ] && [ -f "$PF/maillog" ]; then
 		echo "--- $PF/maillog (last 60 lines)"
 		tail -n 60 "$PF/maillog"
@@ -216,7 +229,7 @@ pf_start() {
 		return 1
 	}
 	pf_wait_port "$PF_SINK" || { pf_log "smtp-sink did not start"; return 1; }
-	for p in "$PF_SMTP" "$PF_FILTER" "$PF_REINJ"; do
+	for p in "$PF_SMTP" "$PF_FILTER" "$PF_REINJ" "$PF_CHROOT"; do
 		pf_wait_port "$p" || { pf_log "Postfix did not listen on $p"; return 1; }
 	done
 }

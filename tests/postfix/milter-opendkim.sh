@@ -37,6 +37,26 @@ PidFile $PF/opendkim/opendkim.pid
 EOC
 }
 
+# milter_start_chroot: a second OpenDKIM (same key) on $PF_CHROOT_SOCK, for
+# the chrooted smtpd (one OpenDKIM listens on one socket only).
+milter_start_chroot() {
+	sed -e "s|^Socket .*|Socket local:$PF_CHROOT_SOCK|" \
+	    -e "s|^PidFile .*|PidFile $PF/opendkim/chroot.pid|" \
+	    "$PF/opendkim/opendkim.conf" >"$PF/opendkim/chroot.conf"
+	echo "UMask 007" >>"$PF/opendkim/chroot.conf"
+	opendkim -x "$PF/opendkim/chroot.conf" -f >>"$PF/milter-chroot.log" 2>&1 &
+	MILTER_CHROOT_PID=$!
+}
+
+milter_stop_chroot() {
+	[ -n "${MILTER_CHROOT_PID:-}" ] || return 0
+	kill "$MILTER_CHROOT_PID" 2>/dev/null
+	wait "$MILTER_CHROOT_PID"
+	st=$?
+	MILTER_CHROOT_PID=""
+	return $st
+}
+
 milter_start() {
 	opendkim -x "$PF/opendkim/opendkim.conf" -f >>"$PF/milter.log" 2>&1 &
 	MILTER_PID=$!

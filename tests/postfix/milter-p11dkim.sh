@@ -105,6 +105,25 @@ EOC
 	}
 }
 
+# milter_start_chroot: a second p11dkim (same token and keys) on
+# $PF_CHROOT_SOCK, for the chrooted smtpd; socket_umask as recommended.
+milter_start_chroot() {
+	sed -e "s|^socket = .*|socket = \"unix:$PF_CHROOT_SOCK\";\nsocket_umask = \"0007\";|" \
+	    "$PF/p11dkim/p11dkim.conf" >"$PF/p11dkim/chroot.conf"
+	chmod 600 "$PF/p11dkim/chroot.conf"
+	"$P11DKIM" -c "$PF/p11dkim/chroot.conf" -f >>"$PF/milter-chroot.log" 2>&1 &
+	MILTER_CHROOT_PID=$!
+}
+
+milter_stop_chroot() {
+	[ -n "${MILTER_CHROOT_PID:-}" ] || return 0
+	kill "$MILTER_CHROOT_PID" 2>/dev/null
+	wait "$MILTER_CHROOT_PID"
+	st=$?
+	MILTER_CHROOT_PID=""
+	return $st
+}
+
 milter_start() {
 	"$P11DKIM" -c "$PF/p11dkim/p11dkim.conf" -f >>"$PF/milter.log" 2>&1 &
 	MILTER_PID=$!
