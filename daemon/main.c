@@ -149,13 +149,32 @@ main_metrics(struct milter_env *env, bool write_now)
 {
 	static char last_error[512];
 	struct state *st = state_acquire(env->states);
+	struct metrics_token mt;
+	struct p11_stats ps;
 	char msg[512];
 	int wait = -1;
 
 	if (st != NULL && st->conf->metrics_file != NULL) {
 		wait = (int)st->conf->metrics_interval * 1000;
-		if (write_now &&
-		    metrics_write(st->conf->metrics_file, env, msg, sizeof(msg)) != 0) {
+		if (write_now) {
+			p11_token_stats(env->token, &ps);
+			mt = (struct metrics_token){
+			    .signs = ps.signs,
+			    .sign_errors = ps.sign_errors,
+			    .retries = ps.retries,
+			    .recoveries = ps.recoveries,
+			    .session_drops = ps.session_drops,
+			    .reinits = ps.reinits,
+			    .pool_timeouts = ps.pool_timeouts,
+			    .sessions = ps.sessions,
+			    .sessions_open = ps.sessions_open,
+			    .sessions_busy = ps.sessions_busy,
+			};
+			metrics_set_token(env->metrics, &mt);
+		}
+		if (write_now && metrics_write(env->metrics, st->conf->metrics_file) != 0) {
+			snprintf(msg, sizeof(msg), "cannot write %s: %s", st->conf->metrics_file,
+			         strerror(errno));
 			if (strcmp(msg, last_error) != 0)
 				log_err("metrics: %s", msg);
 			snprintf(last_error, sizeof(last_error), "%s", msg);
@@ -167,6 +186,18 @@ main_metrics(struct milter_env *env, bool write_now)
 }
 
 static struct milter_env *main_env;
+
+/* The unsigned-reason labels are the policy's own names, so the two never drift apart. */
+static struct metrics *
+main_metrics_new(void)
+{
+	static const char *reasons[POLICY_NREASONS - 1];
+	size_t i;
+
+	for (i = 0; i < POLICY_NREASONS - 1; i++)
+		reasons[i] = policy_reason_name((enum policy_reason)(i + 1));
+	return metrics_new(reasons, POLICY_NREASONS - 1);
+}
 
 static void *
 main_milter_thread(void *arg)
@@ -318,6 +349,12 @@ main(int argc, char **argv)
 	signals_block();
 	state_holder_init(&states);
 	env.states = &states;
+	env.metrics = main_metrics_new();
+	if (env.metrics == NULL) {
+		log_err("cannot start: %s", strerror(errno));
+		conf_free(conf);
+		return 1;
+	}
 	main_env = &env;
 	if (main_start(&o, &env, conf) != 0) {
 		if (states.cur == NULL)
@@ -348,6 +385,7 @@ main(int argc, char **argv)
 	}
 	state_holder_destroy(&states);
 	p11_token_close(env.token);
+	metrics_free(env.metrics);
 	process_pidfile_remove(pid_file);
 	free(pid_file);
 	log_info("stopped");

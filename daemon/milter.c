@@ -47,7 +47,8 @@ milter_msg_end(struct milter_conn *c)
 static void
 milter_count_skip(enum policy_reason r)
 {
-	atomic_fetch_add_explicit(&milter_env->stats.not_signed[r], 1, memory_order_relaxed);
+	/* The metrics' reason list is policy_reason_name() from POLICY_SIGN + 1 on. */
+	metrics_unsigned(milter_env->metrics, (size_t)r - 1);
 }
 
 /* A message that will not be signed, by policy: one log line, then accept. */
@@ -75,7 +76,7 @@ milter_fail(SMFICTX *ctx, struct milter_conn *c, enum policy_reason r, const cha
 		return SMFIS_ACCEPT;
 	}
 	log_warn("%s: tempfail: %s: %s", milter_qid(ctx), policy_reason_text(r), detail);
-	atomic_fetch_add_explicit(&milter_env->stats.tempfailed, 1, memory_order_relaxed);
+	metrics_tempfailed(milter_env->metrics);
 	(void)smfi_setreply(ctx, "451", "4.7.0", "DKIM signing temporarily unavailable");
 	milter_msg_end(c);
 	return SMFIS_TEMPFAIL;
@@ -202,7 +203,6 @@ milter_envfrom(SMFICTX *ctx, char **argv)
 	if (c == NULL)
 		return SMFIS_TEMPFAIL;
 	milter_msg_end(c);
-	atomic_fetch_add_explicit(&milter_env->stats.messages, 1, memory_order_relaxed);
 	/* Count first, then look at the flag: the stopping thread sets the flag first, then reads
 	 * the count, so one of the two always sees the other, and once the count is zero no
 	 * message touches the state holder or the token again. */

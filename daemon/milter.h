@@ -16,8 +16,8 @@
  *   unsigned accept (logged) under accept. Under tempfail no message that should be signed is
  *   ever accepted unsigned. Every message that is not signed is logged once with its reason;
  *   every signed one once with queue id, d=, s=, a= and the token's signing time.
- * - Counters (struct milter_stats) are updated with relaxed atomics; any thread may read them
- *   (for the metrics file).
+ * - Counters live in daemon/metrics (lock-free); env->metrics is created by main before the
+ *   milter starts and outlives it.
  */
 #ifndef P11DKIM_DAEMON_MILTER_H
 #define P11DKIM_DAEMON_MILTER_H
@@ -25,30 +25,17 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "daemon/metrics.h"
 #include "daemon/policy.h"
 #include "daemon/state.h"
 #include "pkcs11/p11.h"
-
-/* Upper bounds (ms) of the token signing-time histogram; the last bucket is +Inf. */
-#define MILTER_SIGN_BUCKETS 8
-extern const unsigned milter_sign_bucket_ms[MILTER_SIGN_BUCKETS];
-
-struct milter_stats {
-	atomic_uint_fast64_t messages;                    /* MAIL FROM seen */
-	atomic_uint_fast64_t signed_msgs;                 /* messages signed */
-	atomic_uint_fast64_t signatures;                  /* DKIM-Signature fields added */
-	atomic_uint_fast64_t tempfailed;                  /* messages tempfailed */
-	atomic_uint_fast64_t not_signed[POLICY_NREASONS]; /* by reason */
-	atomic_uint_fast64_t sign_hist[MILTER_SIGN_BUCKETS + 1];
-	atomic_uint_fast64_t sign_ms_total; /* sum of signing times (ms) */
-};
 
 struct milter_env {
 	struct state_holder *states;
 	p11_token *token;
 	atomic_int stopping;   /* set at SIGTERM: new messages are tempfailed */
 	atomic_long in_flight; /* messages between MAIL FROM and their end */
-	struct milter_stats stats;
+	struct metrics *metrics;
 };
 
 /* smfi_register with our callbacks; 0 or -1. */

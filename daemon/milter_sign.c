@@ -2,6 +2,7 @@
  * inserted, one log line. See milter.h for the contract. */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,27 +11,14 @@
 #include "daemon/log.h"
 #include "daemon/milter_int.h"
 
-const unsigned milter_sign_bucket_ms[MILTER_SIGN_BUCKETS] = {1, 2, 5, 10, 25, 50, 100, 250};
-
-static long
-milter_ms_since(const struct timespec *t0)
+static uint64_t
+milter_ns_since(const struct timespec *t0)
 {
 	struct timespec t1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (t1.tv_sec - t0->tv_sec) * 1000L + (t1.tv_nsec - t0->tv_nsec) / 1000000L;
-}
-
-static void
-milter_count_sign_time(long ms)
-{
-	size_t b = 0;
-
-	while (b < MILTER_SIGN_BUCKETS && (unsigned long)ms > milter_sign_bucket_ms[b])
-		b++;
-	atomic_fetch_add_explicit(&milter_env->stats.sign_hist[b], 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&milter_env->stats.sign_ms_total, (uint_fast64_t)ms,
-	                          memory_order_relaxed);
+	return (uint64_t)(t1.tv_sec - t0->tv_sec) * 1000000000u + (uint64_t)t1.tv_nsec -
+	       (uint64_t)t0->tv_nsec;
 }
 
 /* Signs every signature on the token and fills values[] (malloc'd fields). */
@@ -42,6 +30,7 @@ milter_sign_all(struct milter_conn *c, char **values, long *ms, enum policy_reas
 	const unsigned char *tbs;
 	struct p11_error perr;
 	struct timespec t0;
+	uint64_t ns, total_ns = 0;
 	size_t i, tbs_len, sig_len;
 	dkim_status s;
 	p11_status ps;
@@ -52,7 +41,6 @@ milter_sign_all(struct milter_conn *c, char **values, long *ms, enum policy_reas
 		snprintf(detail, len, "end of message: %s", dkim_strerror(s));
 		return -1;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < c->nsig; i++) {
 		s = dkim_signer_tbs(c->signer, i, &tbs, &tbs_len);
 		if (s != DKIM_OK) {
@@ -61,8 +49,13 @@ milter_sign_all(struct milter_conn *c, char **values, long *ms, enum policy_reas
 		}
 		sig_len = sizeof(sig);
 		memset(&perr, 0, sizeof(perr));
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		ps = p11_sign(milter_env->token, c->entry[i]->key, tbs, tbs_len, sig, &sig_len,
 		              &perr);
+		ns = milter_ns_since(&t0);
+		total_ns += ns;
+		if (ps == P11_OK)
+			metrics_sign_latency(milter_env->metrics, ns);
 		if (ps != P11_OK) {
 			*why = POLICY_TOKEN_ERROR;
 			snprintf(detail, len, "%s/%s: %s", c->dom->domain, c->dom->keys[i].selector,
@@ -77,7 +70,7 @@ milter_sign_all(struct milter_conn *c, char **values, long *ms, enum policy_reas
 			return -1;
 		}
 	}
-	*ms = milter_ms_since(&t0);
+	*ms = (long)(total_ns / 1000000u);
 	return 0;
 }
 
@@ -128,10 +121,8 @@ milter_eom(SMFICTX *ctx)
 			goto out;
 		}
 	}
-	milter_count_sign_time(ms);
 	milter_log_signed(ctx, c, ms);
-	atomic_fetch_add_explicit(&milter_env->stats.signed_msgs, 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&milter_env->stats.signatures, c->nsig, memory_order_relaxed);
+	metrics_signed(milter_env->metrics, (unsigned)c->nsig);
 	milter_msg_end(c);
 	ret = SMFIS_CONTINUE;
 out:

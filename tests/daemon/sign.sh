@@ -126,14 +126,17 @@ done
 # The metrics file agrees with the log.
 signed=$(grep -c ': signed: ' "$T/log")
 _w=0
-while ! grep -q "^p11dkim_signed_total $signed\$" "$T/p11dkim.prom" 2>/dev/null && [ $_w -lt 50 ]; do
+while ! grep -q "^p11dkim_messages_signed_total $signed\$" "$T/p11dkim.prom" 2>/dev/null && [ $_w -lt 50 ]; do
 	sleep 0.1
 	_w=$((_w + 1))
 done
-grep -q "^p11dkim_signed_total $signed\$" "$T/p11dkim.prom" || { cat "$T/p11dkim.prom"; dt_fail "metrics: signed_total is not $signed"; }
-grep -q '^p11dkim_not_signed_total{reason="no_domain"} 1$' "$T/p11dkim.prom" || dt_fail "metrics: no_domain"
-grep -q '^p11dkim_not_signed_total{reason="not_trusted"} 1$' "$T/p11dkim.prom" || dt_fail "metrics: not_trusted"
-grep -q "^p11dkim_token_sign_seconds_count $signed\$" "$T/p11dkim.prom" || dt_fail "metrics: histogram count"
+grep -q "^p11dkim_messages_signed_total $signed\$" "$T/p11dkim.prom" || { cat "$T/p11dkim.prom"; dt_fail "metrics: signed_total is not $signed"; }
+grep -q '^p11dkim_messages_unsigned_total{reason="no_domain"} 1$' "$T/p11dkim.prom" || dt_fail "metrics: no_domain"
+grep -q '^p11dkim_messages_unsigned_total{reason="not_trusted"} 1$' "$T/p11dkim.prom" || dt_fail "metrics: not_trusted"
+# One latency observation per signature made on the token.
+nsigs=$(sed -n 's/^p11dkim_signatures_total \([0-9]*\)$/\1/p' "$T/p11dkim.prom")
+[ -n "$nsigs" ] && [ "$nsigs" -ge "$signed" ] || dt_fail "metrics: signatures_total '$nsigs' < $signed"
+grep -q "^p11dkim_token_sign_duration_seconds_count $nsigs\$" "$T/p11dkim.prom" || dt_fail "metrics: histogram count is not $nsigs"
 
 dt_stop
 echo "PASS: $DT_VERIFIED signatures verified by dkimpy and libopendkim"
