@@ -13,12 +13,11 @@ EXTRA_DIST += tests/dkim/verify.sh tests/lib/dkim-verify.py \
 	tests/dkim/data/.gitattributes tests/dkim/data/folded.eml tests/dkim/data/lf.eml \
 	tests/dkim/data/empty-body.eml tests/dkim/data/blank-body.eml
 
-# The libopendkim judge (libopendkim-dev). Flags are Debian's pkg-config
-# output for opendkim.pc; configure does not check for it (yet).
+# The libopendkim judge (libopendkim-dev, found by configure with pkg-config).
 check_PROGRAMS += tests/dkim/dkim-odkim-verify
 tests_dkim_dkim_odkim_verify_SOURCES = tests/dkim/dkim-odkim-verify.c
-tests_dkim_dkim_odkim_verify_CPPFLAGS = $(AM_CPPFLAGS) -I/usr/include/opendkim
-tests_dkim_dkim_odkim_verify_LDADD = -lopendkim
+tests_dkim_dkim_odkim_verify_CPPFLAGS = $(AM_CPPFLAGS) $(OPENDKIM_CFLAGS)
+tests_dkim_dkim_odkim_verify_LDADD = $(OPENDKIM_LIBS)
 
 # Check suites, one per module.
 check_PROGRAMS += tests/dkim/check_dkim_canon
