@@ -23,3 +23,4 @@ contrib/p11dkim.service: $(srcdir)/contrib/p11dkim.service.in Makefile
 
 EXTRA_DIST += contrib/p11dkim.service.in
 CLEANFILES += contrib/p11dkim.service
+EXTRA_DIST += contrib/demo.sh
