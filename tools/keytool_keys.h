@@ -14,8 +14,7 @@
  * it here is wiped (OPENSSL_cleanse) before being freed.
  *
  * Errors: functions return 0, or -1 with err filled, naming the label and
- * the token. KT_EEXIST/KT_ENOENT are reported through err->rv = 0 and the
- * return value of kt_key_exists().
+ * the token (err->rv holds the CK_RV when the token refused, 0 otherwise).
  *
  * Threads: as kt_token_with_session().
  */
@@ -50,7 +49,7 @@ struct kt_keyinfo {
 int kt_key_list(struct kt_token *tok, int (*cb)(const struct kt_keyinfo *, void *), void *arg,
                 struct kt_error *err);
 
-/* How many key objects (private or public) carry LABEL: 0, 1, 2...; -1 on error. */
+/* How many objects (of any class) carry LABEL: 0, 1, 2...; -1 on error. */
 int kt_key_count(struct kt_token *tok, const char *label, struct kt_error *err);
 
 /* Fills INFO for the private key labelled LABEL; error if none or several. */
@@ -67,7 +66,7 @@ int kt_key_import(struct kt_token *tok, const char *label, EVP_PKEY *pkey, struc
 /* The public key of the key labelled LABEL, read from the token. */
 int kt_key_public(struct kt_token *tok, const char *label, EVP_PKEY **out, struct kt_error *err);
 
-/* Destroys every key object labelled LABEL; *n = how many. Error if none. */
+/* Destroys the private and public key objects labelled LABEL; *n = how many. Error if none. */
 int kt_key_destroy(struct kt_token *tok, const char *label, int *n, struct kt_error *err);
 
 /* True if TYPE names a type kt_key_generate() knows. */
