@@ -13,12 +13,11 @@ EXTRA_DIST += tests/dkim/verify.sh tests/lib/dkim-verify.py \
 	tests/dkim/data/.gitattributes tests/dkim/data/folded.eml tests/dkim/data/lf.eml \
 	tests/dkim/data/empty-body.eml tests/dkim/data/blank-body.eml
 
-# The libopendkim judge (libopendkim-dev). Flags are Debian's pkg-config
-# output for opendkim.pc; configure does not check for it (yet).
+# The libopendkim judge (libopendkim-dev, found by configure with pkg-config).
 check_PROGRAMS += tests/dkim/dkim-odkim-verify
 tests_dkim_dkim_odkim_verify_SOURCES = tests/dkim/dkim-odkim-verify.c
-tests_dkim_dkim_odkim_verify_CPPFLAGS = $(AM_CPPFLAGS) -I/usr/include/opendkim
-tests_dkim_dkim_odkim_verify_LDADD = -lopendkim
+tests_dkim_dkim_odkim_verify_CPPFLAGS = $(AM_CPPFLAGS) $(OPENDKIM_CFLAGS)
+tests_dkim_dkim_odkim_verify_LDADD = $(OPENDKIM_LIBS)
 
 # Check suites, one per module.
 check_PROGRAMS += tests/dkim/check_dkim_canon
@@ -35,7 +34,8 @@ tests_dkim_check_dkim_split_LDADD = $(DKIM_TEST_LIBS)
 
 check_PROGRAMS += tests/dkim/check_dkim_signer
 TESTS += tests/dkim/check_dkim_signer
-tests_dkim_check_dkim_signer_SOURCES = tests/dkim/check_dkim_signer.c tests/dkim/testutil.h
+tests_dkim_check_dkim_signer_SOURCES = tests/dkim/check_dkim_signer.c tests/dkim/signer-util.h \
+	tests/dkim/testutil.h
 tests_dkim_check_dkim_signer_CFLAGS = $(DKIM_TEST_CFLAGS)
 tests_dkim_check_dkim_signer_LDADD = $(DKIM_TEST_LIBS)
 
@@ -50,3 +50,19 @@ TESTS += tests/dkim/check_dkim_message
 tests_dkim_check_dkim_message_SOURCES = tests/dkim/check_dkim_message.c tests/dkim/testutil.h
 tests_dkim_check_dkim_message_CFLAGS = $(DKIM_TEST_CFLAGS)
 tests_dkim_check_dkim_message_LDADD = $(DKIM_TEST_LIBS)
+
+# A benchmark (prints figures, asserts nothing), built with the tests.
+check_PROGRAMS += tests/dkim/dkim-bench
+tests_dkim_dkim_bench_SOURCES = tests/dkim/dkim-bench.c
+tests_dkim_dkim_bench_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+tests_dkim_dkim_bench_LDADD = dkim/libdkim.la $(OPENSSL_LIBS)
+
+# libFuzzer targets, built by hand with clang (see the build line in each).
+EXTRA_DIST += tests/dkim/fuzz/fuzz-dkim-addr.c tests/dkim/fuzz/fuzz-dkim-message.c
+
+check_PROGRAMS += tests/dkim/check_dkim_sigtext
+TESTS += tests/dkim/check_dkim_sigtext
+tests_dkim_check_dkim_sigtext_SOURCES = tests/dkim/check_dkim_sigtext.c tests/dkim/signer-util.h \
+	tests/dkim/testutil.h
+tests_dkim_check_dkim_sigtext_CFLAGS = $(DKIM_TEST_CFLAGS)
+tests_dkim_check_dkim_sigtext_LDADD = $(DKIM_TEST_LIBS)
