@@ -343,6 +343,34 @@ START_TEST(test_bad_many)
 }
 END_TEST
 
+START_TEST(test_bad_too_many_keys)
+{
+	struct conf_error err;
+	char text[16384];
+	size_t len;
+	int i;
+
+	len = (size_t)snprintf(text, sizeof(text),
+	                       "%sdomains = ( { domain = \"a.example\";\n keys = (", CT_TOKEN);
+	for (i = 0; i < 65; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len,
+		                        "%s{ selector = \"s%d\"; key = \"k\"; }", i ? "," : "", i);
+	snprintf(text + len, sizeof(text) - len, "); } );\n");
+	ck_assert_ptr_null(conf_load(ct_write("keys65.conf", text, 0600), &err));
+	ck_assert_int_eq(err.line, 3);
+	ck_assert_str_eq(err.setting, "domains[0].keys");
+	ck_assert_str_eq(err.msg, "domain a.example has 65 keys; at most 64");
+	/* 64 is fine. */
+	len = (size_t)snprintf(text, sizeof(text),
+	                       "%sdomains = ( { domain = \"a.example\";\n keys = (", CT_TOKEN);
+	for (i = 0; i < 64; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len,
+		                        "%s{ selector = \"s%d\"; key = \"k\"; }", i ? "," : "", i);
+	snprintf(text + len, sizeof(text) - len, "); } );\n");
+	conf_free(ct_load_ok("keys64.conf", text));
+}
+END_TEST
+
 /* Line numbers stay right past 16 bits. */
 START_TEST(test_bad_far_line)
 {
@@ -500,6 +528,7 @@ ct_suite_bad(void)
 	tcase_add_test(tc, test_bad_first_and_count);
 	tcase_add_test(tc, test_bad_many);
 	tcase_add_test(tc, test_bad_far_line);
+	tcase_add_test(tc, test_bad_too_many_keys);
 	tcase_add_test(tc, test_bad_no_name);
 	tcase_add_test(tc, test_bad_missing_file);
 	tcase_add_loop_test(tc, test_bad_file_mode, 0,
