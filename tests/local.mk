@@ -5,3 +5,4 @@ include $(srcdir)/tests/pkcs11.mk
 include $(srcdir)/tests/config.mk
 include $(srcdir)/tests/daemon.mk
 include $(srcdir)/tests/tools.mk
+include $(srcdir)/tests/fuzz.mk
