@@ -25,12 +25,14 @@ static const char table_conf[] =
     "token: { module = \"/usr/lib/softhsm/libsofthsm2.so\"; token = \"dkim\";\n"
     "  pin_env = \"P11DKIM_PIN\"; };\n"
     "domains = (\n"
-    "  { domain = \"example.com\"; subdomains = true; keys = ( { selector = \"a\"; key = \"k1\"; } ); },\n"
+    "  { domain = \"example.com\"; subdomains = true; keys = ( { selector = \"a\"; key = \"k1\"; } "
+    "); },\n"
     "  { domain = \"mail.example.com\"; keys = ( { selector = \"b\"; key = \"k2\"; } ); },\n"
     "  { domain = \"deep.sub.example.com\"; subdomains = true;\n"
     "    keys = ( { selector = \"c\"; key = \"k3\"; } ); },\n"
     "  { domain = \"example.org\"; keys = ( { selector = \"d\"; key = \"k4\"; } ); },\n"
-    "  { domain = \"a.example.org\"; subdomains = true; keys = ( { selector = \"e\"; key = \"k5\"; } ); },\n"
+    "  { domain = \"a.example.org\"; subdomains = true; keys = ( { selector = \"e\"; key = \"k5\"; "
+    "} ); },\n"
     "  { domain = \"uk\"; subdomains = true; keys = ( { selector = \"f\"; key = \"k6\"; } ); },\n"
     "  { domain = \"co.uk\"; keys = ( { selector = \"g\"; key = \"k7\"; } ); },\n"
     "  { domain = \"xn--bcher-kva.example\"; subdomains = true;\n"
@@ -110,8 +112,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	got = conf_signtable_lookup(c, name);
 	want = reference_lookup(c, name);
 	if (got != want)
-		fprintf(stderr, "lookup \"%s\": got %s, want %s\n", name, got ? got->domain : "NULL",
-		        want ? want->domain : "NULL");
+		fprintf(stderr, "lookup \"%s\": got %s, want %s\n", name,
+		        got ? got->domain : "NULL", want ? want->domain : "NULL");
 	FUZZ_CHECK(got == want);
 	for (i = 0; i <= len; i++)
 		alt[i] = (name[i] >= 'a' && name[i] <= 'z') ? (char)(name[i] - 'a' + 'A') : name[i];
