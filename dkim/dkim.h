@@ -135,7 +135,9 @@ dkim_status dkim_signer_set_signature(dkim_signer *, size_t i, const unsigned ch
  * ("\r\n" for a file or SMTP, "\n" for a milter insert into Postfix).
  * Byte-identical (modulo eol) to what was hashed, so simple header
  * canonicalization verifies. Malloc'd; the caller frees. DKIM_ERR_STATE
- * before the signature was set. */
+ * before the signature was set; DKIM_ERR_INVALID for another eol. A milter
+ * that did not negotiate SMFIP_HDR_LEADSPC must drop the leading space (the
+ * MTA adds one) or simple header canonicalization breaks. */
 dkim_status dkim_signer_field(const dkim_signer *, size_t i, const char *eol, char **value);
 
 /* The base64 body hash (bh=) of the current message, after dkim_signer_end.

@@ -40,7 +40,7 @@ struct dkim_hdrsel {
 /* A field name: 1..DKIM_MAX_NAME bytes in 33..126 but ':' (and ';' when
  * for_tag, as it would end the h= tag). Trailing WSP is allowed in message
  * field names ("Subject :"), not in configured ones. */
-#define DKIM_MAX_NAME 256
+#define DKIM_MAX_NAME 998 /* RFC 5322 2.1.1 line limit */
 bool dkim_hdrsel_valid_name(const char *name, size_t len, bool for_tag);
 
 /* DKIM_ERR_INVALID: no From, an invalid name, more than DKIM_MAX_SIGN_NAMES. */

@@ -1,1 +1,19 @@
-# Tests of daemon/ (sources under tests/daemon/).
+# Tests of daemon/ (sources under tests/daemon/): the real p11dkim against a fresh SoftHSM
+# token, driven over the milter protocol by dm-send (tools/milter_client), judged by dkimpy and
+# libopendkim. fault.sh and signals.sh load the token through tests/lib/p11fault.
+check_PROGRAMS += tests/daemon/dm-send
+tests_daemon_dm_send_SOURCES = tests/daemon/dm-send.c
+tests_daemon_dm_send_LDADD = tools/libmilterclient.la
+
+DAEMON_TESTS = tests/daemon/sign.sh tests/daemon/fault.sh tests/daemon/signals.sh \
+	tests/daemon/inet.sh tests/daemon/process.sh
+TESTS += $(DAEMON_TESTS)
+EXTRA_DIST += tests/daemon/lib.sh tests/daemon/demo.sh $(DAEMON_TESTS)
+
+# Check suites of the daemon's pure modules.
+check_PROGRAMS += tests/daemon/daemon-test
+tests_daemon_daemon_test_SOURCES = tests/daemon/daemon-test.c
+tests_daemon_daemon_test_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(P11KIT_CFLAGS) $(OPENSSL_CFLAGS)
+tests_daemon_daemon_test_LDADD = daemon/libdaemon.la dkim/libdkim.la config/libconf.la \
+	pkcs11/libp11dkim.la $(MILTER_LIBS) $(LIBCONFIG_LIBS) $(OPENSSL_LIBS) $(CHECK_LIBS) $(LIBS)
+TESTS += tests/daemon/daemon-test

@@ -35,7 +35,8 @@ tests_dkim_check_dkim_split_LDADD = $(DKIM_TEST_LIBS)
 
 check_PROGRAMS += tests/dkim/check_dkim_signer
 TESTS += tests/dkim/check_dkim_signer
-tests_dkim_check_dkim_signer_SOURCES = tests/dkim/check_dkim_signer.c tests/dkim/testutil.h
+tests_dkim_check_dkim_signer_SOURCES = tests/dkim/check_dkim_signer.c tests/dkim/signer-util.h \
+	tests/dkim/testutil.h
 tests_dkim_check_dkim_signer_CFLAGS = $(DKIM_TEST_CFLAGS)
 tests_dkim_check_dkim_signer_LDADD = $(DKIM_TEST_LIBS)
 
@@ -50,3 +51,19 @@ TESTS += tests/dkim/check_dkim_message
 tests_dkim_check_dkim_message_SOURCES = tests/dkim/check_dkim_message.c tests/dkim/testutil.h
 tests_dkim_check_dkim_message_CFLAGS = $(DKIM_TEST_CFLAGS)
 tests_dkim_check_dkim_message_LDADD = $(DKIM_TEST_LIBS)
+
+# A benchmark (prints figures, asserts nothing), built with the tests.
+check_PROGRAMS += tests/dkim/dkim-bench
+tests_dkim_dkim_bench_SOURCES = tests/dkim/dkim-bench.c
+tests_dkim_dkim_bench_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+tests_dkim_dkim_bench_LDADD = dkim/libdkim.la $(OPENSSL_LIBS)
+
+# libFuzzer targets, built by hand with clang (see the build line in each).
+EXTRA_DIST += tests/dkim/fuzz/fuzz-dkim-addr.c tests/dkim/fuzz/fuzz-dkim-message.c
+
+check_PROGRAMS += tests/dkim/check_dkim_sigtext
+TESTS += tests/dkim/check_dkim_sigtext
+tests_dkim_check_dkim_sigtext_SOURCES = tests/dkim/check_dkim_sigtext.c tests/dkim/signer-util.h \
+	tests/dkim/testutil.h
+tests_dkim_check_dkim_sigtext_CFLAGS = $(DKIM_TEST_CFLAGS)
+tests_dkim_check_dkim_sigtext_LDADD = $(DKIM_TEST_LIBS)

@@ -5,4 +5,7 @@ include $(srcdir)/tests/pkcs11.mk
 include $(srcdir)/tests/config.mk
 include $(srcdir)/tests/daemon.mk
 include $(srcdir)/tests/tools.mk
+include $(srcdir)/tests/postfix.mk
+include $(srcdir)/tests/metrics.mk
+include $(srcdir)/tests/contrib.mk
 include $(srcdir)/tests/fuzz.mk

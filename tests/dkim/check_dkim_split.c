@@ -246,11 +246,11 @@ START_TEST(test_big)
 	uint32_t seed = 777;
 	int c;
 
-	for (i = 0; i < 192; i++)
+	for (i = 0; i < 256; i++)
 		offsets[n++] = i;
-	for (i = 192 + 7; i < len - 192; i += 32771)
+	for (i = 256 + 7; i < len - 256; i += 32771)
 		offsets[n++] = i;
-	for (i = len - 192; i <= len; i++)
+	for (i = len - 256; i <= len; i++)
 		offsets[n++] = i;
 	for (c = 0; c < 2; c++) {
 		dkim_canon canon = (dkim_canon)c;

@@ -29,7 +29,7 @@
 #define ED_DOMAIN "example.net"
 #define ED_SELECTOR "ed2026"
 
-static void
+static _Noreturn void
 die(const char *what, const char *detail)
 {
 	fprintf(stderr, "dkim-sign-inmem: %s%s%s\n", what, detail ? ": " : "",
@@ -216,7 +216,7 @@ main(int argc, char **argv)
 	    {"both", true, true, true},
 	};
 	static const size_t chunks[] = {1, 7, 4096};
-	EVP_PKEY *rsa, *ed;
+	EVP_PKEY *rsa = NULL, *ed = NULL;
 	int a, hc, bc;
 	size_t v, n = 0;
 

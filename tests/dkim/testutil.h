@@ -50,9 +50,14 @@ tu_body_hash_bytes(const EVP_MD *md, dkim_canon canon, const unsigned char *data
 	struct dkim_body b;
 	size_t i;
 
+	dkim_status st = DKIM_OK;
+
+	/* One assertion, not one per byte: Check records every passing
+	 * assertion, which would dominate the run time. */
 	ck_assert_int_eq(dkim_body_init(&b, md, canon), DKIM_OK);
-	for (i = 0; i < len; i++)
-		ck_assert_int_eq(dkim_body_update(&b, data + i, 1), DKIM_OK);
+	for (i = 0; i < len && st == DKIM_OK; i++)
+		st = dkim_body_update(&b, data + i, 1);
+	ck_assert_int_eq(st, DKIM_OK);
 	ck_assert_int_eq(dkim_body_final(&b, out), DKIM_OK);
 	dkim_body_free(&b);
 }

@@ -8,7 +8,8 @@ set -eu
 packages="gcc make autoconf automake libtool pkg-config
 	libmilter-dev libp11-dev libp11-kit-dev libssl-dev libconfig-dev check
 	softhsm2 opensc python3 python3-dkim python3-dnspython opendkim opendkim-tools libopendkim-dev
-	dnsmasq-base clang libclang-rt-14-dev procps"
+	dnsmasq-base clang libclang-rt-14-dev procps
+	postfix man-db groff-base"
 
 missing=""
 for p in $packages; do
@@ -21,6 +22,15 @@ done
 echo "install-deps: installing:$missing"
 sudo=""
 [ "$(id -u)" = 0 ] || sudo=sudo
+# postfix's postinst asks how to configure the system's mail: answer "No
+# configuration" (the tests run private instances with their own main.cf and
+# never touch /etc/postfix/main.cf).
+case " $missing " in
+*" postfix "*)
+	echo 'postfix postfix/main_mailer_type select No configuration' | $sudo debconf-set-selections
+	echo 'postfix postfix/mailname string localhost.localdomain' | $sudo debconf-set-selections
+	;;
+esac
 $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
 # shellcheck disable=SC2086
 $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null

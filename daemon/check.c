@@ -1,0 +1,89 @@
+/* check.c: see check.h. */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "config/conf.h"
+#include "daemon/check.h"
+#include "daemon/clock.h"
+#include "daemon/keys.h"
+#include "pkcs11/p11.h"
+
+static int
+check_keys(const struct conf *conf, p11_token *tok)
+{
+	struct p11_error err;
+	size_t i, j;
+	int bad = 0;
+
+	for (i = 0; i < conf->ndomains; i++) {
+		const struct conf_domain *d = &conf->domains[i];
+
+		for (j = 0; j < d->nkeys; j++) {
+			const struct conf_key *k = &d->keys[j];
+			p11_key *key;
+
+			key = p11_token_find_key(tok, k->key, &err);
+			if (key == NULL) {
+				fprintf(stderr,
+				        "%s:%d: domain %s selector %s: key \"%s\" on token \"%s\": "
+				        "%s\n",
+				        conf->path, k->line, d->domain, k->selector, k->key,
+				        p11_token_label(tok),
+				        err.msg[0] != '\0' ? err.msg : p11_strerror(err.status));
+				bad = 1;
+				continue;
+			}
+			printf("domain %s%s selector %s: key \"%s\": %s %u bits, a=%s%s\n",
+			       d->domain, d->subdomains ? " (and subdomains)" : "", k->selector,
+			       k->key, p11_key_type(key) == P11_KEY_ED25519 ? "Ed25519" : "RSA",
+			       p11_key_bits(key),
+			       p11_key_type(key) == P11_KEY_ED25519 ? "ed25519-sha256"
+			                                            : "rsa-sha256",
+			       p11_key_weak(key) ? " (WEAK: use RSA 2048 or more)" : ", ok");
+		}
+	}
+	return bad;
+}
+
+int
+check_run(const char *path)
+{
+	struct conf_errors errs = {0};
+	struct p11_token_opts o;
+	struct p11_error err;
+	struct conf *conf;
+	p11_token *tok;
+	char buf[5200];
+	size_t i;
+	int bad;
+
+	conf = conf_load_errors(path, &errs);
+	if (conf == NULL) {
+		for (i = 0; i < errs.n; i++)
+			fprintf(stderr, "%s\n", conf_error_format(&errs.v[i], buf, sizeof(buf)));
+		conf_errors_free(&errs);
+		return 1;
+	}
+	conf_errors_free(&errs);
+	printf("configuration %s: ok (%zu domains)\n", conf->path, conf->ndomains);
+	if (!clock_synced(buf, sizeof(buf)))
+		fprintf(stderr, "warning: %s\n", buf);
+	else
+		printf("clock: synchronised\n");
+	keys_token_opts(conf, &o);
+	tok = p11_token_open(&o, &err);
+	if (tok == NULL) {
+		fprintf(stderr, "token \"%s\" (module %s): %s\n", conf->token.token,
+		        conf->token.module,
+		        err.msg[0] != '\0' ? err.msg : p11_strerror(err.status));
+		conf_free(conf);
+		return 1;
+	}
+	printf("token \"%s\": logged in\n", p11_token_label(tok));
+	bad = check_keys(conf, tok);
+	p11_token_close(tok);
+	conf_free(conf);
+	printf("%s\n", bad ? "check failed" : "check passed");
+	return bad;
+}

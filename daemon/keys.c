@@ -1,0 +1,112 @@
+/* keys.c: see keys.h. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/keys.h"
+
+struct keys {
+	size_t *first; /* per domain: index of its first key in v */
+	struct keys_entry *v;
+	size_t n;
+};
+
+void
+keys_free(struct keys *k)
+{
+	if (k == NULL)
+		return;
+	free(k->first);
+	free(k->v);
+	free(k);
+}
+
+static int
+keys_find_one(const struct conf *conf, p11_token *tok, const struct conf_domain *d,
+              const struct conf_key *ck, struct keys_entry *e, keys_warn_fn warn, void *arg,
+              char *msg, size_t msglen)
+{
+	struct p11_error err = {0};
+	char w[768];
+
+	e->key = p11_token_find_key(tok, ck->key, &err);
+	if (e->key == NULL) {
+		snprintf(msg, msglen,
+		         "%s:%d: domain %s selector %s: key \"%s\" on token \"%s\": %s", conf->path,
+		         ck->line, d->domain, ck->selector, ck->key, p11_token_label(tok),
+		         err.msg[0] != '\0' ? err.msg : p11_strerror(err.status));
+		return -1;
+	}
+	e->alg =
+	    p11_key_type(e->key) == P11_KEY_ED25519 ? DKIM_ALG_ED25519_SHA256 : DKIM_ALG_RSA_SHA256;
+	if (p11_key_weak(e->key) && warn != NULL) {
+		snprintf(w, sizeof(w),
+		         "domain %s selector %s: key \"%s\" is RSA with %u bits; use 2048 or more "
+		         "(RFC 8301)",
+		         d->domain, ck->selector, ck->key, p11_key_bits(e->key));
+		warn(arg, w);
+	}
+	return 0;
+}
+
+struct keys *
+keys_build(const struct conf *conf, p11_token *tok, keys_warn_fn warn, void *arg, char *msg,
+           size_t msglen)
+{
+	struct keys *k;
+	size_t i, j, n = 0;
+
+	for (i = 0; i < conf->ndomains; i++)
+		n += conf->domains[i].nkeys;
+	k = calloc(1, sizeof(*k));
+	if (k == NULL)
+		goto nomem;
+	k->first = calloc(conf->ndomains + 1, sizeof(*k->first));
+	k->v = calloc(n + 1, sizeof(*k->v));
+	if (k->first == NULL || k->v == NULL)
+		goto nomem;
+	k->n = 0;
+	for (i = 0; i < conf->ndomains; i++) {
+		const struct conf_domain *d = &conf->domains[i];
+
+		k->first[i] = k->n;
+		for (j = 0; j < d->nkeys; j++) {
+			if (keys_find_one(conf, tok, d, &d->keys[j], &k->v[k->n], warn, arg, msg,
+			                  msglen) != 0) {
+				keys_free(k);
+				return NULL;
+			}
+			k->n++;
+		}
+	}
+	return k;
+nomem:
+	keys_free(k);
+	snprintf(msg, msglen, "out of memory building the key map");
+	return NULL;
+}
+
+const struct keys_entry *
+keys_get(const struct keys *k, const struct conf *conf, const struct conf_domain *d, size_t key)
+{
+	size_t i = (size_t)(d - conf->domains);
+
+	if (i >= conf->ndomains || key >= d->nkeys)
+		return NULL;
+	return &k->v[k->first[i] + key];
+}
+
+void
+keys_token_opts(const struct conf *conf, struct p11_token_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->module = conf->token.module;
+	o->token = conf->token.token;
+	o->pin_file = conf->token.pin_file;
+	o->pin_env = conf->token.pin_env;
+	o->sessions = conf->token.sessions;
+	o->borrow_timeout_ms = conf->token.borrow_timeout_ms;
+	o->allow_extractable = conf->token.allow_extractable;
+}

@@ -1,0 +1,394 @@
+/*
+ * main.c: p11dkim, the DKIM signing milter whose keys live in a PKCS#11 token.
+ *
+ * Start order ("secrets first, then narrow"): load the configuration -> (-n: check and exit)
+ * -> detach -> pid file -> listening socket (root may be needed for it) -> open the token and
+ * log in (reads the PIN; never before a fork) -> find the keys -> drop privileges -> serve.
+ * The main thread then only handles signals: SIGHUP reloads, SIGTERM/SIGINT stop after the
+ * messages in flight are done.
+ */
+#include "config.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <libmilter/mfapi.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config/conf.h"
+#include "daemon/check.h"
+#include "daemon/clock.h"
+#include "daemon/keys.h"
+#include "daemon/listen.h"
+#include "daemon/log.h"
+#include "daemon/metrics.h"
+#include "daemon/milter.h"
+#include "daemon/process.h"
+#include "daemon/signals.h"
+#include "daemon/state.h"
+
+#define MAIN_STOP_DEADLINE_MS 30000
+
+struct main_opts {
+	char path[PATH_MAX];
+	bool foreground, check, verbose;
+};
+
+static void
+main_usage(FILE *f)
+{
+	fprintf(f, "usage: p11dkim [-c FILE] [-f] [-n] [-v] [-V]\n"
+	           "  -c FILE  configuration (default " CONF_DEFAULT_PATH ")\n"
+	           "  -f       stay in the foreground\n"
+	           "  -n       check the configuration and the token, then exit\n"
+	           "  -v       verbose (debug) logging\n"
+	           "  -V       print the version and exit\n");
+}
+
+static int
+main_args(int argc, char **argv, struct main_opts *o)
+{
+	const char *path = CONF_DEFAULT_PATH;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	while ((c = getopt(argc, argv, "c:fnvVh")) != -1) {
+		switch (c) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'f':
+			o->foreground = true;
+			break;
+		case 'n':
+			o->check = true;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'V':
+			printf("p11dkim %s\n", PACKAGE_VERSION);
+			exit(0);
+		case 'h':
+			main_usage(stdout);
+			exit(0);
+		default:
+			main_usage(stderr);
+			return -1;
+		}
+	}
+	if (optind != argc) {
+		main_usage(stderr);
+		return -1;
+	}
+	/* The daemon changes directory when it detaches; SIGHUP must still find the file. */
+	if (realpath(path, o->path) == NULL) {
+		if (strlen(path) >= sizeof(o->path))
+			return -1;
+		strcpy(o->path, path); /* conf_load reports the missing file */
+	}
+	return 0;
+}
+
+static void
+main_warn_key(void *arg, const char *msg)
+{
+	(void)arg;
+	log_warn("%s", msg);
+}
+
+/* SIGHUP: a new configuration and key map, or the old ones kept. */
+static void
+main_reload(struct milter_env *env, const char *path)
+{
+	struct conf_error err;
+	struct conf *conf;
+	struct keys *keys;
+	struct state *cur, *st;
+	char buf[5200];
+
+	conf = conf_load(path, &err);
+	if (conf == NULL) {
+		log_err("reload: %s; keeping the current configuration",
+		        conf_error_format(&err, buf, sizeof(buf)));
+		return;
+	}
+	cur = state_acquire(env->states);
+	if (cur != NULL && (strcmp(cur->conf->token.module, conf->token.module) != 0 ||
+	                    strcmp(cur->conf->token.token, conf->token.token) != 0 ||
+	                    strcmp(cur->conf->socket, conf->socket) != 0))
+		log_warn("reload: token and socket settings take effect only at restart");
+	state_release(env->states, cur);
+	keys = keys_build(conf, env->token, main_warn_key, NULL, buf, sizeof(buf));
+	if (keys == NULL) {
+		log_err("reload: %s; keeping the current configuration", buf);
+		conf_free(conf);
+		return;
+	}
+	st = state_new(conf, keys);
+	if (st == NULL) {
+		log_err("reload: out of memory; keeping the current configuration");
+		keys_free(keys);
+		conf_free(conf);
+		return;
+	}
+	state_swap(env->states, st);
+	log_info("reloaded %s: %zu domains", path, conf->ndomains);
+}
+
+/* The metrics file of the current configuration, every metrics_interval seconds: returns the
+ * wait until the next write (-1 = no metrics file). A failure is logged once until it changes. */
+static int
+main_metrics(struct milter_env *env, bool write_now)
+{
+	static char last_error[512];
+	struct state *st = state_acquire(env->states);
+	struct metrics_token mt;
+	struct p11_stats ps;
+	char msg[512];
+	int wait = -1;
+
+	if (st != NULL && st->conf->metrics_file != NULL) {
+		wait = (int)st->conf->metrics_interval * 1000;
+		if (write_now) {
+			p11_token_stats(env->token, &ps);
+			mt = (struct metrics_token){
+			    .signs = ps.signs,
+			    .sign_errors = ps.sign_errors,
+			    .retries = ps.retries,
+			    .recoveries = ps.recoveries,
+			    .session_drops = ps.session_drops,
+			    .reinits = ps.reinits,
+			    .pool_timeouts = ps.pool_timeouts,
+			    .sessions = ps.sessions,
+			    .sessions_open = ps.sessions_open,
+			    .sessions_busy = ps.sessions_busy,
+			};
+			metrics_set_token(env->metrics, &mt);
+		}
+		if (write_now && metrics_write(env->metrics, st->conf->metrics_file) != 0) {
+			snprintf(msg, sizeof(msg), "cannot write %s: %s", st->conf->metrics_file,
+			         strerror(errno));
+			if (strcmp(msg, last_error) != 0)
+				log_err("metrics: %s", msg);
+			snprintf(last_error, sizeof(last_error), "%s", msg);
+		} else if (write_now)
+			last_error[0] = '\0';
+	}
+	state_release(env->states, st);
+	return wait;
+}
+
+static struct milter_env *main_env;
+
+/* The unsigned-reason labels are the policy's own names, so the two never drift apart. */
+static struct metrics *
+main_metrics_new(void)
+{
+	static const char *reasons[POLICY_NREASONS - 1];
+	size_t i;
+
+	for (i = 0; i < POLICY_NREASONS - 1; i++)
+		reasons[i] = policy_reason_name((enum policy_reason)(i + 1));
+	return metrics_new(reasons, POLICY_NREASONS - 1);
+}
+
+static void *
+main_milter_thread(void *arg)
+{
+	int r = smfi_main();
+
+	(void)arg;
+	if (!atomic_load(&main_env->stopping)) {
+		/* libmilter gave up on its own: stop the daemon the normal way. */
+		log_err("libmilter stopped unexpectedly (smfi_main returned %d)", r);
+		kill(getpid(), SIGTERM);
+	}
+	return NULL;
+}
+
+/* SIGTERM: refuse new messages, let the running ones finish, then leave. */
+static int
+main_stop(struct milter_env *env, pthread_t thread)
+{
+	struct timespec t0, now, until;
+	long left, waited = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	left = milter_begin_stop(env);
+	log_info("stopping: %ld messages in flight", left);
+	(void)smfi_stop();
+	while ((left = milter_in_flight(env)) > 0 && waited < MAIN_STOP_DEADLINE_MS) {
+		(void)signals_next(50); /* further signals change nothing now */
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		waited = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
+	}
+	if (left > 0) {
+		log_err("stopping: %ld messages still in flight after %d s; exiting anyway", left,
+		        MAIN_STOP_DEADLINE_MS / 1000);
+		return -1;
+	}
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 5;
+	if (pthread_timedjoin_np(thread, NULL, &until) != 0)
+		log_warn("libmilter's listener did not return within 5 s");
+	return 0;
+}
+
+/* Token, keys and first state; the caller drops privileges afterwards. */
+static int
+main_token(struct milter_env *env, struct conf *conf)
+{
+	struct p11_token_opts o;
+	struct p11_error err;
+	struct keys *keys;
+	struct state *st;
+	char buf[1024];
+
+	keys_token_opts(conf, &o);
+	env->token = p11_token_open(&o, &err);
+	if (env->token == NULL) {
+		log_err("token \"%s\" (module %s): %s", conf->token.token, conf->token.module,
+		        err.msg[0] != '\0' ? err.msg : p11_strerror(err.status));
+		return -1;
+	}
+	/* Never unmap the module, even after the token is closed at exit: modules with threads of
+	 * their own (network HSM clients) crash when unloaded under them, and leak reports of the
+	 * module's own allocations can then name it. */
+	(void)dlopen(conf->token.module, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+	keys = keys_build(conf, env->token, main_warn_key, NULL, buf, sizeof(buf));
+	if (keys == NULL) {
+		log_err("%s", buf);
+		return -1;
+	}
+	st = state_new(conf, keys);
+	if (st == NULL) {
+		keys_free(keys);
+		log_err("out of memory");
+		return -1;
+	}
+	state_swap(env->states, st);
+	return 0;
+}
+
+/* Everything up to serving; -1 after logging why. conf passes to the state holder. */
+static int
+main_start(const struct main_opts *o, struct milter_env *env, struct conf *conf)
+{
+	uid_t uid = 0;
+	gid_t gid = 0;
+	char msg[1024];
+
+	if (conf->user != NULL &&
+	    process_lookup_user(conf->user, conf->group, &uid, &gid, msg, sizeof(msg)) != 0) {
+		log_err("%s", msg);
+		return -1;
+	}
+	if (!o->foreground && process_daemonise(msg, sizeof(msg)) != 0) {
+		log_err("%s", msg);
+		return -1;
+	}
+	log_open(strcmp(conf->log, "syslog") == 0, conf->syslog_facility_value);
+	if (!clock_synced(msg, sizeof(msg)))
+		log_warn("%s", msg);
+	if (conf->pid_file != NULL &&
+	    process_pidfile_write(conf->pid_file, msg, sizeof(msg)) != 0) {
+		log_err("%s", msg);
+		return -1;
+	}
+	if (milter_register(env) != 0) {
+		log_err("smfi_register failed");
+		return -1;
+	}
+	if (listen_open(conf, conf->user != NULL && geteuid() == 0, uid, gid, msg, sizeof(msg)) !=
+	    0) {
+		log_err("%s", msg);
+		return -1;
+	}
+	if (main_token(env, conf) != 0)
+		return -1;
+	if (process_drop(conf->user, uid, gid, msg, sizeof(msg)) != 0) {
+		log_err("%s", msg);
+		return -1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct state_holder states;
+	static struct milter_env env;
+	struct main_opts o;
+	struct conf_error err;
+	struct conf *conf;
+	pthread_t thread;
+	char buf[5200], *pid_file = NULL;
+	int sig, rc;
+
+	if (main_args(argc, argv, &o) != 0)
+		return 2;
+	if (o.check)
+		return check_run(o.path);
+	log_open(false, 0);
+	log_set_verbose(o.verbose);
+	conf = conf_load(o.path, &err);
+	if (conf == NULL) {
+		log_err("%s", conf_error_format(&err, buf, sizeof(buf)));
+		return 1;
+	}
+	if (conf->pid_file != NULL)
+		pid_file = strdup(conf->pid_file);
+	/* Before any thread exists: every thread but this one keeps the signals blocked. */
+	signals_block();
+	state_holder_init(&states);
+	env.states = &states;
+	env.metrics = main_metrics_new();
+	if (env.metrics == NULL) {
+		log_err("cannot start: %s", strerror(errno));
+		conf_free(conf);
+		return 1;
+	}
+	main_env = &env;
+	if (main_start(&o, &env, conf) != 0) {
+		if (states.cur == NULL)
+			conf_free(conf);
+		process_pidfile_remove(pid_file);
+		process_ready(0);
+		return 1;
+	}
+	if (pthread_create(&thread, NULL, main_milter_thread, NULL) != 0 || signals_listen() != 0) {
+		log_err("cannot start: %s", strerror(errno));
+		process_ready(0);
+		return 1;
+	}
+	log_info("p11dkim %s started: socket %s, token \"%s\", %zu domains", PACKAGE_VERSION,
+	         states.cur->conf->socket, p11_token_label(env.token), states.cur->conf->ndomains);
+	process_ready(1);
+	for (;;) {
+		sig = signals_next(main_metrics(&env, true));
+		if (sig == SIGHUP)
+			main_reload(&env, o.path);
+		else if (sig == SIGTERM || sig == SIGINT)
+			break;
+	}
+	rc = main_stop(&env, thread);
+	if (rc != 0) {
+		process_pidfile_remove(pid_file);
+		_exit(1); /* threads still use the token: no clean-up under them */
+	}
+	state_holder_destroy(&states);
+	p11_token_close(env.token);
+	metrics_free(env.metrics);
+	process_pidfile_remove(pid_file);
+	free(pid_file);
+	log_info("stopped");
+	log_close();
+	return 0;
+}

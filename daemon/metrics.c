@@ -1,0 +1,291 @@
+/*
+ * daemon/metrics.c: lock-free counters and the Prometheus textfile writer.
+ * See metrics.h for the contract.
+ */
+#include "config.h"
+
+#include "daemon/metrics.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+const double metrics_latency_bounds[METRICS_LATENCY_BUCKETS] = {
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+};
+
+#define METRICS_MAX_REASONS 64
+
+struct metrics {
+	atomic_uint_fast64_t signed_msgs;
+	atomic_uint_fast64_t signatures;
+	const char *const *reasons;
+	size_t nreasons;
+	/* One per reason, then "unknown" for an index out of range. */
+	atomic_uint_fast64_t unsigned_msgs[METRICS_MAX_REASONS + 1];
+	atomic_uint_fast64_t tempfailed;
+	/* Per bucket, not cumulative: one increment per observation; the
+	 * writer sums them. The last one is +Inf. */
+	atomic_uint_fast64_t lat_bucket[METRICS_LATENCY_BUCKETS + 1];
+	atomic_uint_fast64_t lat_sum_ns;
+	atomic_uint_fast64_t tok_signs, tok_sign_errors, tok_retries, tok_recoveries;
+	atomic_uint_fast64_t tok_session_drops, tok_reinits, tok_pool_timeouts;
+	atomic_uint tok_sessions, tok_sessions_open, tok_sessions_busy;
+	atomic_uint_fast64_t start_time;
+};
+
+/* Bucket bounds in nanoseconds, so that the hot path compares integers. */
+static uint64_t
+metrics_bound_ns(size_t i)
+{
+	return (uint64_t)(metrics_latency_bounds[i] * 1e9 + 0.5);
+}
+
+/* Label values are written unescaped: keep them to a safe alphabet. */
+static int
+metrics_reason_ok(const char *r)
+{
+	size_t n = 0;
+
+	if (r == NULL)
+		return 0;
+	for (; r[n] != '\0'; n++)
+		if (!((r[n] >= 'a' && r[n] <= 'z') || (r[n] >= '0' && r[n] <= '9') || r[n] == '_'))
+			return 0;
+	return n >= 1 && n <= 63;
+}
+
+struct metrics *
+metrics_new(const char *const *reasons, size_t nreasons)
+{
+	struct metrics *m;
+	size_t i;
+
+	if (reasons == NULL || nreasons == 0 || nreasons > METRICS_MAX_REASONS) {
+		errno = EINVAL;
+		return NULL;
+	}
+	for (i = 0; i < nreasons; i++) {
+		if (!metrics_reason_ok(reasons[i]) || strcmp(reasons[i], "unknown") == 0) {
+			errno = EINVAL;
+			return NULL;
+		}
+	}
+	if ((m = calloc(1, sizeof(*m))) == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	m->reasons = reasons;
+	m->nreasons = nreasons;
+	/* calloc's zero bytes are a valid zero for the lock-free atomic
+	 * integer types; say so explicitly all the same. */
+	atomic_init(&m->signed_msgs, 0);
+	atomic_init(&m->start_time, (uint_fast64_t)time(NULL));
+	return m;
+}
+
+void
+metrics_free(struct metrics *m)
+{
+	free(m);
+}
+
+static void
+metrics_inc(atomic_uint_fast64_t *c, uint64_t n)
+{
+	atomic_fetch_add_explicit(c, n, memory_order_relaxed);
+}
+
+static uint64_t
+metrics_get(const atomic_uint_fast64_t *c)
+{
+	return atomic_load_explicit((atomic_uint_fast64_t *)c, memory_order_relaxed);
+}
+
+void
+metrics_signed(struct metrics *m, unsigned nsigs)
+{
+	metrics_inc(&m->signed_msgs, 1);
+	metrics_inc(&m->signatures, nsigs);
+}
+
+void
+metrics_unsigned(struct metrics *m, size_t reason)
+{
+	metrics_inc(&m->unsigned_msgs[reason < m->nreasons ? reason : m->nreasons], 1);
+}
+
+void
+metrics_tempfailed(struct metrics *m)
+{
+	metrics_inc(&m->tempfailed, 1);
+}
+
+void
+metrics_sign_latency(struct metrics *m, uint64_t ns)
+{
+	size_t i = 0;
+
+	while (i < METRICS_LATENCY_BUCKETS && ns > metrics_bound_ns(i))
+		i++;
+	metrics_inc(&m->lat_bucket[i], 1);
+	metrics_inc(&m->lat_sum_ns, ns);
+}
+
+void
+metrics_set_token(struct metrics *m, const struct metrics_token *t)
+{
+	atomic_store_explicit(&m->tok_signs, t->signs, memory_order_relaxed);
+	atomic_store_explicit(&m->tok_sign_errors, t->sign_errors, memory_order_relaxed);
+	atomic_store_explicit(&m->tok_retries, t->retries, memory_order_relaxed);
+	atomic_store_explicit(&m->tok_recoveries, t->recoveries, memory_order_relaxed);
+	atomic_store_explicit(&m->tok_session_drops, t->session_drops, memory_order_relaxed);
+	atomic_store_explicit(&m->tok_reinits, t->reinits, memory_order_relaxed);
+	atomic_store_explicit(&m->tok_pool_timeouts, t->pool_timeouts, memory_order_relaxed);
+	atomic_store_explicit(&m->tok_sessions, t->sessions, memory_order_relaxed);
+	atomic_store_explicit(&m->tok_sessions_open, t->sessions_open, memory_order_relaxed);
+	atomic_store_explicit(&m->tok_sessions_busy, t->sessions_busy, memory_order_relaxed);
+}
+
+static void
+metrics_head(FILE *fp, const char *name, const char *type, const char *help)
+{
+	fprintf(fp, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void
+metrics_one(FILE *fp, const char *name, const char *type, const char *help, uint64_t v)
+{
+	metrics_head(fp, name, type, help);
+	fprintf(fp, "%s %" PRIu64 "\n", name, v);
+}
+
+static void
+metrics_format_latency(const struct metrics *m, FILE *fp)
+{
+	const char *name = "p11dkim_token_sign_duration_seconds";
+	uint64_t cum = 0, sum_ns;
+	size_t i;
+
+	metrics_head(fp, name, "histogram",
+	             "Time to sign one digest on the token, session borrow included.");
+	for (i = 0; i < METRICS_LATENCY_BUCKETS; i++) {
+		cum += metrics_get(&m->lat_bucket[i]);
+		fprintf(fp, "%s_bucket{le=\"%g\"} %" PRIu64 "\n", name, metrics_latency_bounds[i],
+		        cum);
+	}
+	cum += metrics_get(&m->lat_bucket[METRICS_LATENCY_BUCKETS]);
+	fprintf(fp, "%s_bucket{le=\"+Inf\"} %" PRIu64 "\n", name, cum);
+	sum_ns = metrics_get(&m->lat_sum_ns);
+	fprintf(fp, "%s_sum %" PRIu64 ".%09" PRIu64 "\n", name, sum_ns / 1000000000u,
+	        sum_ns % 1000000000u);
+	fprintf(fp, "%s_count %" PRIu64 "\n", name, cum);
+}
+
+static void
+metrics_format_token(const struct metrics *m, FILE *fp)
+{
+	metrics_one(fp, "p11dkim_token_signs_total", "counter", "Signatures made by the token.",
+	            metrics_get(&m->tok_signs));
+	metrics_one(fp, "p11dkim_token_errors_total", "counter",
+	            "Sign calls that failed after recovery was tried.",
+	            metrics_get(&m->tok_sign_errors));
+	metrics_one(fp, "p11dkim_token_retries_total", "counter",
+	            "Sign attempts repeated after a failed one.", metrics_get(&m->tok_retries));
+	metrics_one(fp, "p11dkim_token_recoveries_total", "counter",
+	            "Signs that succeeded only after a retry.", metrics_get(&m->tok_recoveries));
+	metrics_one(fp, "p11dkim_token_session_drops_total", "counter",
+	            "Token sessions dropped as dead.", metrics_get(&m->tok_session_drops));
+	metrics_one(fp, "p11dkim_token_reinits_total", "counter",
+	            "PKCS#11 module re-initialisations (C_Finalize + C_Initialize).",
+	            metrics_get(&m->tok_reinits));
+	metrics_one(fp, "p11dkim_token_pool_timeouts_total", "counter",
+	            "Session borrows that timed out.", metrics_get(&m->tok_pool_timeouts));
+	metrics_one(fp, "p11dkim_token_sessions", "gauge", "Size of the token session pool.",
+	            atomic_load_explicit(&m->tok_sessions, memory_order_relaxed));
+	metrics_one(fp, "p11dkim_token_sessions_open", "gauge", "Token sessions open now.",
+	            atomic_load_explicit(&m->tok_sessions_open, memory_order_relaxed));
+	metrics_one(fp, "p11dkim_token_sessions_in_use", "gauge",
+	            "Token sessions borrowed by a signing thread now.",
+	            atomic_load_explicit(&m->tok_sessions_busy, memory_order_relaxed));
+}
+
+int
+metrics_format(const struct metrics *m, FILE *fp)
+{
+	const char *un = "p11dkim_messages_unsigned_total";
+	size_t i;
+
+	metrics_one(fp, "p11dkim_messages_signed_total", "counter",
+	            "Messages that left with at least one DKIM-Signature of ours.",
+	            metrics_get(&m->signed_msgs));
+	metrics_one(fp, "p11dkim_signatures_total", "counter",
+	            "DKIM-Signature fields added (one per key).", metrics_get(&m->signatures));
+	metrics_head(fp, un, "counter", "Messages passed without a signature, by reason.");
+	for (i = 0; i <= m->nreasons; i++)
+		fprintf(fp, "%s{reason=\"%s\"} %" PRIu64 "\n", un,
+		        i < m->nreasons ? m->reasons[i] : "unknown",
+		        metrics_get(&m->unsigned_msgs[i]));
+	metrics_one(fp, "p11dkim_messages_tempfailed_total", "counter",
+	            "Messages answered with a temporary failure.", metrics_get(&m->tempfailed));
+	metrics_format_latency(m, fp);
+	metrics_format_token(m, fp);
+	metrics_one(fp, "p11dkim_start_time_seconds", "gauge",
+	            "When the daemon started, seconds since the epoch.",
+	            metrics_get(&m->start_time));
+	metrics_one(fp, "p11dkim_metrics_written_time_seconds", "gauge",
+	            "When this file was written, seconds since the epoch: alert when stale.",
+	            (uint64_t)time(NULL));
+	return ferror(fp) ? -1 : 0;
+}
+
+int
+metrics_write(const struct metrics *m, const char *path)
+{
+	size_t len = strlen(path);
+	char *tmp;
+	int fd, saved;
+	FILE *fp;
+
+	if (len > SIZE_MAX - 8 || (tmp = malloc(len + 8)) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	memcpy(tmp, path, len);
+	memcpy(tmp + len, ".XXXXXX", 8);
+	if ((fd = mkstemp(tmp)) < 0)
+		goto fail_free;
+	/* node_exporter runs as another user; the figures are not secret. */
+	if (fchmod(fd, 0644) < 0 || (fp = fdopen(fd, "w")) == NULL) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		goto fail_unlink;
+	}
+	if (metrics_format(m, fp) < 0 || fflush(fp) != 0 || fsync(fileno(fp)) < 0) {
+		saved = errno ? errno : EIO;
+		fclose(fp);
+		errno = saved;
+		goto fail_unlink;
+	}
+	if (fclose(fp) != 0 || rename(tmp, path) < 0)
+		goto fail_unlink;
+	free(tmp);
+	return 0;
+
+fail_unlink:
+	saved = errno;
+	unlink(tmp);
+	errno = saved;
+fail_free:
+	saved = errno;
+	free(tmp);
+	errno = saved;
+	return -1;
+}

@@ -1,0 +1,461 @@
+/* milter.c: see milter.h. */
+#include "config.h"
+
+#include <libmilter/mfapi.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "daemon/listen.h"
+#include "daemon/log.h"
+#include "daemon/milter.h"
+#include "daemon/milter_int.h"
+#include "dkim/dkim.h"
+
+/* libmilter passes no user pointer to callbacks: this is the one link to main's context. */
+struct milter_env *milter_env;
+
+const char *
+milter_qid(SMFICTX *ctx)
+{
+	const char *q = smfi_getsymval(ctx, "i");
+
+	return q != NULL && q[0] != '\0' ? q : "NOQUEUE";
+}
+
+/* Ends the current message: gives back its state and its in-flight count. Idempotent. */
+void
+milter_msg_end(struct milter_conn *c)
+{
+	if (c->st != NULL) {
+		state_release(milter_env->states, c->st);
+		c->st = NULL;
+	}
+	if (c->counted) {
+		atomic_fetch_sub(&milter_env->in_flight, 1);
+		c->counted = false;
+	}
+	c->active = false;
+}
+
+static void
+milter_count_skip(enum policy_reason r)
+{
+	/* The metrics' reason list is policy_reason_name() from POLICY_SIGN + 1 on. */
+	metrics_unsigned(milter_env->metrics, (size_t)r - 1);
+}
+
+/* A message that will not be signed, by policy: one log line, then accept. */
+static sfsistat
+milter_skip(SMFICTX *ctx, struct milter_conn *c, enum policy_reason r, const char *detail)
+{
+	log_info("%s: not signed: %s%s%s", milter_qid(ctx), policy_reason_text(r),
+	         detail[0] != '\0' ? " " : "", detail);
+	milter_count_skip(r);
+	milter_msg_end(c);
+	return SMFIS_ACCEPT;
+}
+
+/* A message that should have been signed but cannot be: tempfail or accept per policy. */
+sfsistat
+milter_fail(SMFICTX *ctx, struct milter_conn *c, enum policy_reason r, const char *detail)
+{
+	bool accept = c->st != NULL && c->st->conf->sign.on_token_error == CONF_ON_ERROR_ACCEPT;
+
+	if (accept) {
+		log_warn("%s: not signed: %s: %s; accepted unsigned (on_token_error = accept)",
+		         milter_qid(ctx), policy_reason_text(r), detail);
+		milter_count_skip(r);
+		milter_msg_end(c);
+		return SMFIS_ACCEPT;
+	}
+	log_warn("%s: tempfail: %s: %s", milter_qid(ctx), policy_reason_text(r), detail);
+	metrics_tempfailed(milter_env->metrics);
+	(void)smfi_setreply(ctx, "451", "4.7.0", "DKIM signing temporarily unavailable");
+	milter_msg_end(c);
+	return SMFIS_TEMPFAIL;
+}
+
+static sfsistat
+milter_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
+                 unsigned long f3, unsigned long *pf0, unsigned long *pf1, unsigned long *pf2,
+                 unsigned long *pf3)
+{
+	const unsigned long skip = SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NOUNKNOWN | SMFIP_NODATA |
+	                           SMFIP_NR_HDR | SMFIP_NR_BODY;
+	struct milter_conn *c;
+
+	/* Without it the MTA eats the space after the colon and simple header
+	 * canonicalization can no longer match what the receiver sees. */
+	if ((f1 & SMFIP_HDR_LEADSPC) == 0) {
+		log_err("the MTA does not offer SMFIP_HDR_LEADSPC (leading header space): refusing "
+		        "this connection");
+		return SMFIS_REJECT;
+	}
+	if ((f0 & SMFIF_ADDHDRS) == 0) {
+		log_err("the MTA does not allow adding headers (SMFIF_ADDHDRS): refusing this "
+		        "connection");
+		return SMFIS_REJECT;
+	}
+	c = smfi_getpriv(ctx);
+	if (c == NULL) {
+		c = calloc(1, sizeof(*c));
+		if (c == NULL || smfi_setpriv(ctx, c) != MI_SUCCESS) {
+			free(c);
+			log_err("out of memory for a new connection");
+			return SMFIS_TEMPFAIL;
+		}
+	}
+	*pf0 = SMFIF_ADDHDRS;
+	*pf1 = SMFIP_HDR_LEADSPC | (f1 & skip);
+	*pf2 = 0;
+	*pf3 = 0;
+	c->nr_hdr = (*pf1 & SMFIP_NR_HDR) != 0;
+	c->nr_body = (*pf1 & SMFIP_NR_BODY) != 0;
+	log_debug("negotiated actions 0x%lx protocol 0x%lx (offered 0x%lx 0x%lx)", *pf0, *pf1, f0,
+	          f1);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+milter_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
+{
+	struct milter_conn *c = smfi_getpriv(ctx);
+	size_t len = 0;
+
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	c->have_addr = false;
+	snprintf(c->client, sizeof(c->client), "%s", hostname != NULL ? hostname : "unknown");
+	if (hostaddr != NULL && hostaddr->sa_family == AF_INET)
+		len = sizeof(struct sockaddr_in);
+	else if (hostaddr != NULL && hostaddr->sa_family == AF_INET6)
+		len = sizeof(struct sockaddr_in6);
+	if (len > 0) {
+		memcpy(&c->addr, hostaddr, len);
+		c->have_addr = true;
+		(void)getnameinfo(hostaddr, (socklen_t)len, c->client, sizeof(c->client), NULL, 0,
+		                  NI_NUMERICHOST);
+	}
+	if (log_verbose()) {
+		int on, all;
+
+		listen_count_nodelay(&on, &all);
+		log_debug("connected TCP sockets with TCP_NODELAY: %d of %d", on, all);
+	}
+	return SMFIS_CONTINUE;
+}
+
+/* The signer for this message's configuration: kept across messages, rebuilt after a reload. */
+static int
+milter_signer(struct milter_conn *c, char *detail, size_t len)
+{
+	const struct conf *conf = c->st->conf;
+	struct dkim_sign_opts o;
+	dkim_status s;
+
+	if (c->signer != NULL && c->signer_gen == c->st->generation)
+		return 0;
+	dkim_signer_free(c->signer);
+	c->signer = NULL;
+	memset(&o, 0, sizeof(o));
+	o.hdr_canon =
+	    conf->sign.hdr_canon == CONF_CANON_SIMPLE ? DKIM_CANON_SIMPLE : DKIM_CANON_RELAXED;
+	o.body_canon =
+	    conf->sign.body_canon == CONF_CANON_SIMPLE ? DKIM_CANON_SIMPLE : DKIM_CANON_RELAXED;
+	o.headers = (const char *const *)conf->sign.headers;
+	o.nheaders = conf->sign.nheaders;
+	o.oversign = conf->sign.oversign;
+	o.timestamp = time(NULL);
+	o.expire_after = conf->sign.expire_after;
+	s = dkim_signer_new(&o, &c->signer);
+	if (s != DKIM_OK) {
+		snprintf(detail, len, "dkim signer: %s", dkim_strerror(s));
+		return -1;
+	}
+	c->signer_gen = c->st->generation;
+	return 0;
+}
+
+static void
+milter_text_reset(struct milter_text *t)
+{
+	t->set = false;
+	t->too_long = false;
+	if (t->p != NULL)
+		t->p[0] = '\0';
+}
+
+static sfsistat
+milter_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct milter_conn *c = smfi_getpriv(ctx);
+	const char *auth;
+	char detail[128];
+	bool internal;
+
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	milter_msg_end(c);
+	/* Count first, then look at the flag: the stopping thread sets the flag first, then reads
+	 * the count, so one of the two always sees the other, and once the count is zero no
+	 * message touches the state holder or the token again. */
+	atomic_fetch_add(&milter_env->in_flight, 1);
+	c->counted = true;
+	if (atomic_load(&milter_env->stopping)) {
+		log_info("%s: tempfail: shutting down", milter_qid(ctx));
+		(void)smfi_setreply(ctx, "451", "4.3.2", "DKIM signer shutting down");
+		milter_msg_end(c);
+		return SMFIS_TEMPFAIL;
+	}
+	c->st = state_acquire(milter_env->states);
+	if (c->st == NULL) {
+		milter_msg_end(c);
+		return SMFIS_TEMPFAIL;
+	}
+	auth = smfi_getsymval(ctx, "{auth_authen}");
+	if (!policy_trusted(c->st->conf, c->have_addr ? (struct sockaddr *)&c->addr : NULL, auth,
+	                    &internal)) {
+		snprintf(detail, sizeof(detail), "(client %s)", c->client);
+		return milter_skip(ctx, c, POLICY_NOT_TRUSTED, detail);
+	}
+	if (milter_signer(c, detail, sizeof(detail)) != 0)
+		return milter_fail(ctx, c, POLICY_INTERNAL_ERROR, detail);
+	dkim_signer_reset(c->signer);
+	(void)dkim_signer_set_time(c->signer, time(NULL));
+	c->active = true;
+	c->err = POLICY_SIGN;
+	c->err_detail[0] = '\0';
+	c->nfrom = c->nsender = 0;
+	milter_text_reset(&c->from);
+	milter_text_reset(&c->sender);
+	c->nseen = 0;
+	c->dom = NULL;
+	c->nsig = 0;
+	log_debug("%s: candidate (%s%s%s)", milter_qid(ctx), internal ? "internal client " : "",
+	          internal ? c->client : "authenticated as ", internal ? "" : auth);
+	return SMFIS_CONTINUE;
+}
+
+static void
+milter_text_keep(struct milter_text *t, const char *value)
+{
+	size_t n = strlen(value);
+	char *p;
+
+	if (n >= MILTER_MAX_ADDR_VALUE) {
+		t->too_long = true;
+		return;
+	}
+	if (n + 1 > t->cap) {
+		p = realloc(t->p, n + 1);
+		if (p == NULL) {
+			t->too_long = true;
+			return;
+		}
+		t->p = p;
+		t->cap = n + 1;
+	}
+	memcpy(t->p, value, n + 1);
+	t->set = true;
+}
+
+static void
+milter_note_header(struct milter_conn *c, const char *name, const char *value)
+{
+	if (strcasecmp(name, "From") == 0) {
+		if (c->nfrom++ == 0)
+			milter_text_keep(&c->from, value);
+	} else if (strcasecmp(name, "Sender") == 0) {
+		if (c->nsender++ == 0)
+			milter_text_keep(&c->sender, value);
+	} else if (strcasecmp(name, "DKIM-Signature") == 0 && c->nseen < MILTER_MAX_SEEN) {
+		struct milter_seen *s = &c->seen[c->nseen];
+
+		if (policy_sig_tags(value, s->d, sizeof(s->d), s->s, sizeof(s->s)))
+			c->nseen++;
+	}
+}
+
+static sfsistat
+milter_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct milter_conn *c = smfi_getpriv(ctx);
+	sfsistat ok;
+	dkim_status s;
+
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	ok = c->nr_hdr ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+	if (!c->active || name == NULL || value == NULL)
+		return ok;
+	milter_note_header(c, name, value);
+	if (c->err != POLICY_SIGN)
+		return ok;
+	s = dkim_signer_header(c->signer, name, value);
+	if (s == DKIM_OK)
+		return ok;
+	/* Keep going: the decision (and its one log line) comes at end of headers. */
+	if (s == DKIM_ERR_LIMIT)
+		c->err = POLICY_TOO_LARGE;
+	else if (s == DKIM_ERR_SYNTAX || s == DKIM_ERR_INVALID)
+		c->err = POLICY_BAD_HEADER;
+	else
+		c->err = POLICY_INTERNAL_ERROR;
+	snprintf(c->err_detail, sizeof(c->err_detail), "at header \"%.60s\": %s", name,
+	         dkim_strerror(s));
+	return ok;
+}
+
+/* Is one of the domain's (d=, s=) pairs already on the message? */
+static bool
+milter_already_signed(const struct milter_conn *c, const struct conf_domain *d)
+{
+	size_t i, k;
+
+	for (i = 0; i < c->nseen; i++) {
+		if (strcasecmp(c->seen[i].d, d->domain) != 0)
+			continue;
+		for (k = 0; k < d->nkeys; k++)
+			if (strcmp(c->seen[i].s, d->keys[k].selector) == 0)
+				return true;
+	}
+	return false;
+}
+
+static sfsistat
+milter_eoh(SMFICTX *ctx)
+{
+	struct milter_conn *c = smfi_getpriv(ctx);
+	const struct conf *conf;
+	const struct conf_domain *d;
+	enum policy_reason r;
+	char detail[MILTER_DOMAIN_MAX + 16];
+	size_t k, idx;
+	dkim_status s;
+
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	if (!c->active)
+		return SMFIS_CONTINUE;
+	conf = c->st->conf;
+	if (c->err == POLICY_BAD_HEADER)
+		return milter_skip(ctx, c, c->err, c->err_detail);
+	if (c->err != POLICY_SIGN)
+		return milter_fail(ctx, c, c->err, c->err_detail);
+	if (c->from.too_long || c->sender.too_long)
+		return milter_skip(ctx, c, POLICY_BAD_FROM, "(value too long)");
+	r = policy_from_domain(c->nfrom, c->from.p, c->nsender, c->sender.p, c->domain,
+	                       sizeof(c->domain));
+	if (r != POLICY_SIGN)
+		return milter_skip(ctx, c, r, "");
+	d = conf_signtable_lookup(conf, c->domain);
+	if (d == NULL) {
+		snprintf(detail, sizeof(detail), "for %s", c->domain);
+		return milter_skip(ctx, c, POLICY_NO_DOMAIN, detail);
+	}
+	if (!conf->sign.resign && milter_already_signed(c, d)) {
+		snprintf(detail, sizeof(detail), "by d=%s", d->domain);
+		return milter_skip(ctx, c, POLICY_ALREADY_SIGNED, detail);
+	}
+	for (k = 0; k < d->nkeys && k < DKIM_MAX_SIGNATURES; k++) {
+		c->entry[k] = keys_get(c->st->keys, conf, d, k);
+		s = dkim_signer_add(c->signer, c->entry[k]->alg, d->domain, d->keys[k].selector,
+		                    NULL, &idx);
+		if (s != DKIM_OK || idx != k) {
+			snprintf(detail, sizeof(detail), "adding signature %s/%s: %s", d->domain,
+			         d->keys[k].selector, dkim_strerror(s));
+			return milter_fail(ctx, c, POLICY_INTERNAL_ERROR, detail);
+		}
+	}
+	c->nsig = k;
+	c->dom = d;
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+milter_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
+{
+	struct milter_conn *c = smfi_getpriv(ctx);
+	sfsistat ok;
+	dkim_status s;
+
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	ok = c->nr_body ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+	if (!c->active || c->err != POLICY_SIGN)
+		return ok;
+	s = dkim_signer_body(c->signer, chunk, len);
+	if (s != DKIM_OK) {
+		c->err = POLICY_INTERNAL_ERROR;
+		snprintf(c->err_detail, sizeof(c->err_detail), "body: %s", dkim_strerror(s));
+	}
+	return ok;
+}
+
+static sfsistat
+milter_abort(SMFICTX *ctx)
+{
+	struct milter_conn *c = smfi_getpriv(ctx);
+
+	if (c != NULL)
+		milter_msg_end(c);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+milter_close(SMFICTX *ctx)
+{
+	struct milter_conn *c = smfi_getpriv(ctx);
+
+	if (c == NULL)
+		return SMFIS_CONTINUE;
+	milter_msg_end(c);
+	dkim_signer_free(c->signer);
+	free(c->from.p);
+	free(c->sender.p);
+	free(c);
+	(void)smfi_setpriv(ctx, NULL);
+	return SMFIS_CONTINUE;
+}
+
+int
+milter_register(struct milter_env *env)
+{
+	struct smfiDesc desc;
+
+	milter_env = env;
+	memset(&desc, 0, sizeof(desc));
+	desc.xxfi_name = "p11dkim";
+	desc.xxfi_version = SMFI_VERSION;
+	desc.xxfi_flags = SMFIF_ADDHDRS;
+	desc.xxfi_connect = milter_connect;
+	desc.xxfi_envfrom = milter_envfrom;
+	desc.xxfi_header = milter_header;
+	desc.xxfi_eoh = milter_eoh;
+	desc.xxfi_body = milter_body;
+	desc.xxfi_eom = milter_eom;
+	desc.xxfi_abort = milter_abort;
+	desc.xxfi_close = milter_close;
+	desc.xxfi_negotiate = milter_negotiate;
+	return smfi_register(desc) == MI_SUCCESS ? 0 : -1;
+}
+
+long
+milter_begin_stop(struct milter_env *env)
+{
+	atomic_store(&env->stopping, 1);
+	return atomic_load(&env->in_flight);
+}
+
+long
+milter_in_flight(struct milter_env *env)
+{
+	return atomic_load(&env->in_flight);
+}

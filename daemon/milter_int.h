@@ -1,0 +1,68 @@
+/*
+ * milter_int.h: what milter.c (the callbacks up to the body) and milter_sign.c (end of
+ * message: signing on the token, inserting the fields) share. Internal to daemon/.
+ */
+#ifndef P11DKIM_DAEMON_MILTER_INT_H
+#define P11DKIM_DAEMON_MILTER_INT_H
+
+#include <libmilter/mfapi.h>
+#include <stdbool.h>
+#include <sys/socket.h>
+
+#include "daemon/milter.h"
+#include "dkim/dkim.h"
+
+#define MILTER_MAX_SEEN 16          /* DKIM-Signatures remembered per message */
+#define MILTER_MAX_ADDR_VALUE 65536 /* longest From/Sender value kept */
+#define MILTER_DOMAIN_MAX 256
+#define MILTER_SELECTOR_MAX 64
+
+struct milter_seen {
+	char d[MILTER_DOMAIN_MAX];
+	char s[MILTER_SELECTOR_MAX];
+};
+
+struct milter_text {
+	char *p;
+	size_t cap;
+	bool set, too_long;
+};
+
+/* One per connection, reused for each of its messages. */
+struct milter_conn {
+	struct sockaddr_storage addr;
+	bool have_addr;
+	bool nr_hdr, nr_body; /* the MTA takes no reply to headers / body chunks */
+	char client[64];      /* printable address for log lines */
+	dkim_signer *signer;
+	unsigned long signer_gen; /* state generation the signer's options come from */
+
+	/* the current message */
+	struct state *st;
+	bool active;            /* a candidate: headers go to the signer */
+	bool counted;           /* counted in env->in_flight */
+	enum policy_reason err; /* first header/body problem, or POLICY_SIGN */
+	char err_detail[128];
+	unsigned nfrom, nsender;
+	struct milter_text from, sender;
+	struct milter_seen seen[MILTER_MAX_SEEN];
+	size_t nseen;
+	const struct conf_domain *dom;
+	const struct keys_entry *entry[DKIM_MAX_SIGNATURES];
+	size_t nsig;
+	char domain[MILTER_DOMAIN_MAX];
+};
+
+/* The daemon's shared context (libmilter passes no user pointer to callbacks). */
+extern struct milter_env *milter_env;
+
+/* The queue id ({i}) for log lines, or "NOQUEUE". */
+const char *milter_qid(SMFICTX *ctx);
+/* Ends the current message: gives back its state and its in-flight count. Idempotent. */
+void milter_msg_end(struct milter_conn *c);
+/* A message that should have been signed but cannot be: tempfail or accept per policy. */
+sfsistat milter_fail(SMFICTX *ctx, struct milter_conn *c, enum policy_reason r, const char *detail);
+/* xxfi_eom. */
+sfsistat milter_eom(SMFICTX *ctx);
+
+#endif

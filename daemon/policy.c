@@ -1,0 +1,151 @@
+/* policy.c: see policy.h. */
+#include "config.h"
+
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+#include "daemon/policy.h"
+#include "dkim/dkim_addr.h"
+
+static const struct {
+	const char *text, *name;
+} policy_reasons[POLICY_NREASONS] = {
+    [POLICY_SIGN] = {"signed", "signed"},
+    [POLICY_NOT_TRUSTED] = {"not internal and not authenticated", "not_trusted"},
+    [POLICY_NO_FROM] = {"no From", "no_from"},
+    [POLICY_SEVERAL_FROM] = {"several From", "several_from"},
+    [POLICY_BAD_FROM] = {"From names no usable mailbox", "bad_from"},
+    [POLICY_NO_SENDER] = {"From has several mailboxes and no usable Sender", "no_sender"},
+    [POLICY_NO_DOMAIN] = {"no signing domain", "no_domain"},
+    [POLICY_ALREADY_SIGNED] = {"already signed", "already_signed"},
+    [POLICY_TOO_LARGE] = {"headers too large", "too_large"},
+    [POLICY_BAD_HEADER] = {"malformed header", "bad_header"},
+    [POLICY_TOKEN_ERROR] = {"token error", "token_error"},
+    [POLICY_INTERNAL_ERROR] = {"internal error", "internal_error"},
+};
+
+const char *
+policy_reason_text(enum policy_reason r)
+{
+	if ((unsigned)r >= POLICY_NREASONS)
+		return "unknown";
+	return policy_reasons[r].text;
+}
+
+const char *
+policy_reason_name(enum policy_reason r)
+{
+	if ((unsigned)r >= POLICY_NREASONS)
+		return "unknown";
+	return policy_reasons[r].name;
+}
+
+bool
+policy_trusted(const struct conf *conf, const struct sockaddr *addr, const char *auth_authen,
+               bool *internal)
+{
+	bool in = addr != NULL && conf_is_internal(conf, addr);
+
+	if (internal != NULL)
+		*internal = in;
+	if (in)
+		return true;
+	return conf->sign.sign_authenticated && auth_authen != NULL && auth_authen[0] != '\0';
+}
+
+/* The single mailbox domain of a header value; false if it is not exactly one. */
+static enum policy_reason
+policy_one_domain(const char *value, char *domain, size_t len, bool *several)
+{
+	struct dkim_addr_list list = {0};
+	enum policy_reason r = POLICY_BAD_FROM;
+
+	*several = false;
+	if (value == NULL)
+		return POLICY_BAD_FROM;
+	if (dkim_addr_domains(value, strlen(value), &list) != DKIM_OK) {
+		dkim_addr_free(&list);
+		return POLICY_BAD_FROM;
+	}
+	if (list.n > 1)
+		*several = true;
+	else if (list.n == 1 && strlen(list.domain[0]) < len && list.domain[0][0] != '\0' &&
+	         list.domain[0][0] != '[') {
+		strcpy(domain, list.domain[0]);
+		r = POLICY_SIGN;
+	}
+	dkim_addr_free(&list);
+	return r;
+}
+
+enum policy_reason
+policy_from_domain(unsigned nfrom, const char *from, unsigned nsender, const char *sender,
+                   char *domain, size_t len)
+{
+	enum policy_reason r;
+	bool several;
+
+	if (nfrom == 0)
+		return POLICY_NO_FROM;
+	if (nfrom > 1)
+		return POLICY_SEVERAL_FROM;
+	r = policy_one_domain(from, domain, len, &several);
+	if (!several)
+		return r;
+	/* RFC 5322 3.6.2: with several authors, Sender names the one who sent it. */
+	if (nsender != 1)
+		return POLICY_NO_SENDER;
+	r = policy_one_domain(sender, domain, len, &several);
+	return r == POLICY_SIGN ? POLICY_SIGN : POLICY_NO_SENDER;
+}
+
+static bool
+policy_is_fws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Copies [b, e) trimmed into out; false if it is empty or does not fit. */
+static bool
+policy_copy_trimmed(const char *b, const char *e, char *out, size_t len, bool lower)
+{
+	size_t n, i;
+
+	while (b < e && policy_is_fws(*b))
+		b++;
+	while (e > b && policy_is_fws(e[-1]))
+		e--;
+	n = (size_t)(e - b);
+	if (n == 0 || n >= len)
+		return false;
+	for (i = 0; i < n; i++)
+		out[i] = lower ? (char)tolower((unsigned char)b[i]) : b[i];
+	out[n] = '\0';
+	return true;
+}
+
+bool
+policy_sig_tags(const char *value, char *d, size_t dlen, char *s, size_t slen)
+{
+	const char *p = value, *end, *eq;
+	bool have_d = false, have_s = false;
+	char name[8];
+
+	if (value == NULL)
+		return false;
+	while (*p != '\0') {
+		end = strchr(p, ';');
+		if (end == NULL)
+			end = p + strlen(p);
+		eq = memchr(p, '=', (size_t)(end - p));
+		if (eq != NULL && policy_copy_trimmed(p, eq, name, sizeof(name), true)) {
+			if (strcmp(name, "d") == 0)
+				have_d = policy_copy_trimmed(eq + 1, end, d, dlen, true);
+			else if (strcmp(name, "s") == 0)
+				have_s = policy_copy_trimmed(eq + 1, end, s, slen, false);
+		}
+		p = *end == ';' ? end + 1 : end;
+	}
+	return have_d && have_s;
+}

@@ -1,0 +1,64 @@
+/*
+ * policy.h: who gets signed, and with which domain.
+ *
+ * Contract
+ * - Pure decisions on data the milter collected: no I/O, no logging, no globals. Thread-safe.
+ * - A message is a candidate when its client is internal (conf_is_internal on the connect
+ *   address) or it authenticated ({auth_authen} present) and sign_authenticated is on. Anything
+ *   else passes unsigned, so the daemon is never an open signing service.
+ * - The signing domain comes from the From header: exactly one From; when it names several
+ *   mailboxes, the Sender header (exactly one, with one mailbox) decides.
+ * - Every outcome that is not "sign" has a reason (enum policy_reason) with fixed text for the
+ *   log line and a stable short name for metrics labels.
+ */
+#ifndef P11DKIM_DAEMON_POLICY_H
+#define P11DKIM_DAEMON_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config/conf.h"
+
+enum policy_reason {
+	POLICY_SIGN = 0,
+	POLICY_NOT_TRUSTED,    /* neither internal nor authenticated */
+	POLICY_NO_FROM,        /* no From header */
+	POLICY_SEVERAL_FROM,   /* more than one From header */
+	POLICY_BAD_FROM,       /* From is not an address list, or names no mailbox */
+	POLICY_NO_SENDER,      /* From with several mailboxes and no usable Sender */
+	POLICY_NO_DOMAIN,      /* the signing table has no entry for the domain */
+	POLICY_ALREADY_SIGNED, /* a DKIM-Signature with our d= and s= is present */
+	POLICY_TOO_LARGE,      /* headers beyond the signer's caps */
+	POLICY_BAD_HEADER,     /* a header the signer cannot take (bad field name) */
+	POLICY_TOKEN_ERROR,    /* the token failed and on_token_error = accept */
+	POLICY_INTERNAL_ERROR, /* out of memory or a library error, under accept */
+	POLICY_NREASONS
+};
+
+/* "not internal and not authenticated", ... Never NULL. */
+const char *policy_reason_text(enum policy_reason);
+/* "not_trusted", ... for metric labels. Never NULL. */
+const char *policy_reason_name(enum policy_reason);
+
+/* Whether a message from this client is a candidate for signing. addr may be NULL (the MTA
+ * gave no address): then only authentication counts. auth_authen may be NULL or "". */
+bool policy_trusted(const struct conf *, const struct sockaddr *addr, const char *auth_authen,
+                    bool *internal);
+
+/*
+ * Picks the domain whose mail this is. nfrom/nsender count the From and Sender headers;
+ * from/sender are the first of each (value as received, may be NULL when the count is 0).
+ * On POLICY_SIGN, domain (size len) holds the lowercased mailbox domain. Other results:
+ * POLICY_NO_FROM, POLICY_SEVERAL_FROM, POLICY_BAD_FROM, POLICY_NO_SENDER.
+ */
+enum policy_reason policy_from_domain(unsigned nfrom, const char *from, unsigned nsender,
+                                      const char *sender, char *domain, size_t len);
+
+/*
+ * Reads the d= and s= tags of a DKIM-Signature value (minimal tag-list parsing: tags split at
+ * ';', name and value trimmed of folding whitespace). Returns false when either is missing or
+ * does not fit. d is lowercased (domains compare case-insensitively), s kept as written.
+ */
+bool policy_sig_tags(const char *value, char *d, size_t dlen, char *s, size_t slen);
+
+#endif

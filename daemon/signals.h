@@ -1,0 +1,28 @@
+/*
+ * signals.h: SIGHUP (reload) and SIGTERM/SIGINT (stop) for the main thread only.
+ *
+ * Why not sigwait: libmilter starts its own signal thread (from smfi_main) that sigwaits on
+ * SIGHUP, SIGTERM and SIGINT and STOPS the milter on SIGHUP. The kernel gives a process-directed
+ * signal to the main thread first when that thread "wants" it (not blocked). A main thread in
+ * sigwait only wants it while it sits in sigwait: a SIGHUP arriving while it reloads would go to
+ * libmilter's thread. So the main thread keeps the three signals unblocked for good, with a
+ * handler that runs with SA_NODEFER (the signal stays unblocked even inside the handler) and
+ * only writes the signal number to a pipe; every other thread has them blocked (inherited from
+ * signals_block()). The main thread reads the pipe.
+ *
+ * Contract
+ * - signals_block() first, in the main thread, before any thread exists (the token's and
+ *   libmilter's threads inherit the mask); it also ignores SIGPIPE.
+ * - signals_listen() once the other threads are started: installs the handlers and unblocks the
+ *   signals in the main thread. Returns -1 if the pipe cannot be made.
+ * - signals_next() waits up to timeout_ms (-1 = forever) and returns the next signal number, or
+ *   0 on timeout. Main thread only.
+ */
+#ifndef P11DKIM_DAEMON_SIGNALS_H
+#define P11DKIM_DAEMON_SIGNALS_H
+
+void signals_block(void);
+int signals_listen(void);
+int signals_next(int timeout_ms);
+
+#endif

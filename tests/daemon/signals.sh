@@ -1,0 +1,98 @@
+#!/bin/sh
+# SIGHUP reloads atomically: a good new file signs a new domain afterwards, a broken file (or
+# one naming a missing key) keeps the old configuration and logs file:line; twenty SIGHUPs in a
+# row never stop the daemon. SIGTERM lets messages in flight (kept there by 1.5 s of token
+# latency per signature) finish signed, then exits 0 and removes the pid file.
+. "$top_srcdir/tests/daemon/lib.sh"
+dt_init signals
+FAULT=$top_builddir/tests/lib/.libs/p11fault.so
+[ -f "$FAULT" ] || dt_fail "fault module $FAULT not built"
+P11FAULT_MODULE=$P11DKIM_MODULE
+P11FAULT_CONTROL=$T/fault.ctl
+export P11FAULT_MODULE P11FAULT_CONTROL
+DT_MODULE=$FAULT
+PIDF="pid_file = \"$T/p11dkim.pid\";"
+DT_START_ARGS=-v
+
+DT_DOMAINS='{ domain = "example.com"; keys = ( { selector = "rsa"; key = "dkim-rsa"; } ); }'
+dt_conf "$T/p11dkim.conf" "$PIDF"
+dt_start "$T/p11dkim.conf"
+[ "$(cat "$T/p11dkim.pid")" = "$DT_PID" ] || dt_fail "pid file does not hold the daemon's pid"
+dt_msg "$T/org" 'From: carol@example.org\r\n'
+dt_send "$T/out.1" "$T/org" -q S1
+dt_expect "action=a signatures=0"
+dt_log_has "S1: not signed: no signing domain for example.org"
+
+# A good new file: example.org is signed afterwards.
+GOOD='{ domain = "example.com"; keys = ( { selector = "rsa"; key = "dkim-rsa"; } ); },
+	{ domain = "example.org"; keys = ( { selector = "ed"; key = "dkim-ed"; },
+	                                   { selector = "rsa"; key = "dkim-rsa"; } ); }'
+DT_DOMAINS=$GOOD dt_conf "$T/p11dkim.conf" "$PIDF"
+kill -HUP "$DT_PID"
+dt_wait_log "reloaded $T/p11dkim.conf: 2 domains" 100 || dt_fail "good file not reloaded"
+dt_send "$T/out.2" "$T/org" -q S2
+dt_expect "action=c signatures=2"
+dt_verify "$T/out.2" 2
+tr -d '\r\n\t' <"$T/out.2" | grep -q 'd=example.org; *s=ed;' || dt_fail "example.org not signed with s=ed"
+
+# A broken file: the old configuration stays, the error names file and line.
+DT_DOMAINS=$GOOD dt_conf "$T/p11dkim.conf" "$PIDF
+bogus_setting = 1;"
+line=$(grep -n bogus_setting "$T/p11dkim.conf" | cut -d: -f1)
+kill -HUP "$DT_PID"
+dt_wait_log "reload: $T/p11dkim.conf:$line" 100 || dt_fail "no reload error naming $T/p11dkim.conf:$line"
+dt_log_has "keeping the current configuration"
+dt_send "$T/out.3" "$T/org" -q S3
+dt_expect "action=c signatures=2"
+dt_verify "$T/out.3" 2
+
+# A file naming a key the token lacks: kept too, the error names the key and the token.
+DT_DOMAINS='{ domain = "example.net"; keys = ( { selector = "x"; key = "lost-key"; } ); }' \
+	dt_conf "$T/p11dkim.conf" "$PIDF"
+kill -HUP "$DT_PID"
+dt_wait_log "key \"lost-key\" on token \"$P11DKIM_TOKEN\"" 100 || dt_fail "missing key not reported"
+dt_send "$T/out.4" "$T/org" -q S4
+dt_expect "action=c signatures=2"
+
+# Twenty SIGHUPs in a row (libmilter's own signal thread would stop the milter on any of them).
+DT_DOMAINS=$GOOD dt_conf "$T/p11dkim.conf" "$PIDF"
+before=$(grep -c "reloaded " "$T/log")
+i=0
+while [ $i -lt 20 ]; do
+	kill -HUP "$DT_PID"
+	i=$((i + 1))
+done
+sleep 1
+kill -0 "$DT_PID" || dt_fail "daemon died from SIGHUPs"
+after=$(grep -c "reloaded " "$T/log")
+[ "$after" -gt "$before" ] || dt_fail "no reload after 20 SIGHUPs"
+grep -q "stopping" "$T/log" && dt_fail "SIGHUP stopped the daemon"
+dt_send "$T/out.5" "$T/org" -q S5
+dt_expect "action=c signatures=2"
+dt_verify "$T/out.5" 2
+
+# SIGTERM with three messages in flight: each waits 1.5 s per signature on the token.
+printf 'latency_ms 1500\n' >"$P11FAULT_CONTROL"
+for n in 1 2 3; do
+	"$DT_SEND" -s "$DT_SOCKET" -m "$T/org" -q "INFLIGHT$n" -o "$T/out.fl$n" -t 30000 \
+		>"$T/fl$n.res" 2>&1 &
+	eval "p$n=\$!"
+done
+dt_wait_log "INFLIGHT3: candidate" 100 && dt_wait_log "INFLIGHT1: candidate" 10 &&
+	dt_wait_log "INFLIGHT2: candidate" 10 || dt_fail "messages did not start"
+sleep 0.3
+kill -TERM "$DT_PID"
+for n in 1 2 3; do
+	eval "wait \$p$n" || { cat "$T/fl$n.res"; dt_fail "in-flight message $n failed"; }
+	grep -q "action=c signatures=2" "$T/fl$n.res" || { cat "$T/fl$n.res"; dt_fail "in-flight message $n not signed"; }
+	dt_verify "$T/out.fl$n" 2
+done
+st=0
+wait "$DT_PID" || st=$?
+DT_PID=""
+[ "$st" -eq 0 ] || dt_fail "daemon exited $st after SIGTERM"
+grep -q "stopping: [1-9][0-9]* messages in flight" "$T/log" || dt_fail "no in-flight count at stop"
+dt_log_has "stopped"
+dt_sanitizer_check
+[ -e "$T/p11dkim.pid" ] && dt_fail "pid file left behind"
+echo "PASS: reloads, 20 SIGHUPs, SIGTERM with 3 messages in flight; $DT_VERIFIED signatures verified"

@@ -1,0 +1,142 @@
+# tests/postfix/milter-p11dkim.sh: p11dkim (this build's daemon/p11dkim) as the
+# milter under test, its keys in a fresh SoftHSM token made for this run: one
+# RSA-2048 and one Ed25519 key for example.com, so each signed message must
+# carry two signatures. Sourced by e2e.sh after lib.sh.
+# Sets: MILTER_SOCKET (Postfix syntax), MILTER_KEYS ("NAME TXT" lines),
+# MILTER_SIGS (signatures on one signed message), MILTER_RESIGN (signatures
+# after two signing passes: p11dkim does not sign again a message that
+# already has its d= and s= signatures, resign = false), MILTER_LOG and the
+# fixed strings its log must show for the unsigned external message
+# (MILTER_SAYS_EXTERNAL) and the second pass (MILTER_SAYS_RESIGN).
+
+SOFTHSM_MODULE=${SOFTHSM_MODULE:-/usr/lib/softhsm/libsofthsm2.so}
+
+milter_require() {
+	P11DKIM=${P11DKIM:-${top_builddir:-$here/../..}/daemon/p11dkim}
+	if ! [ -x "$P11DKIM" ]; then
+		# Before the daemon's sources are in this tree there is nothing to
+		# test; once they are, a missing binary is a failure.
+		if ! [ -f "${top_srcdir:-$here/../..}/daemon/main.c" ]; then
+			pf_log "SKIP: this tree has no daemon (daemon/main.c) yet"
+			exit 77
+		fi
+		pf_log "FAIL: $P11DKIM not built"
+		exit 1
+	fi
+	for t in softhsm2-util pkcs11-tool; do
+		command -v "$t" >/dev/null 2>&1 || { pf_log "SKIP: $t missing"; exit 77; }
+	done
+	[ -f "$SOFTHSM_MODULE" ] || { pf_log "SKIP: $SOFTHSM_MODULE missing"; exit 77; }
+}
+
+# p11_pubkey LABEL: the token's public key LABEL as a DKIM p= value: the
+# SubjectPublicKeyInfo for RSA, the raw 32 bytes for Ed25519 (RFC 8463).
+p11_pubkey() {
+	pkcs11-tool --module "$SOFTHSM_MODULE" --token-label dkim --read-object \
+	    --type pubkey --label "$1" -o "$PF/$1.pub" >/dev/null 2>&1 || return 1
+	"$PYTHON" - "$PF/$1.pub" <<'EOP'
+import base64, re, sys
+raw = open(sys.argv[1], "rb").read()
+if raw.startswith(b"-----BEGIN"):
+    raw = base64.b64decode(b"".join(re.findall(rb"^[A-Za-z0-9+/=]+$", raw, re.M)))
+# Ed25519 SPKI: 30 2a 30 05 06 03 2b 65 70 03 21 00 || key
+if len(raw) == 44 and raw[:12] == bytes.fromhex("302a300506032b6570032100"):
+    raw = raw[12:]
+print(base64.b64encode(raw).decode())
+EOP
+}
+
+milter_prepare() {
+	MILTER_PORT=$(pf_free_port)
+	MILTER_SOCKET="inet:127.0.0.1:$MILTER_PORT"
+	MILTER_SIGS=2
+	MILTER_RESIGN=2
+	MILTER_KEYS=$PF/keys.txt
+	MILTER_LOG=$PF/milter.log
+	MILTER_SAYS_EXTERNAL="not signed: not internal and not authenticated (client 192.0.2.7)"
+	MILTER_SAYS_RESIGN="not signed: already signed by d=example.com"
+	d=$PF/p11dkim
+	mkdir -p "$d/tokens"
+	chmod 700 "$d"
+	printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\n' "$d" \
+	    >"$d/softhsm2.conf"
+	SOFTHSM2_CONF=$d/softhsm2.conf
+	export SOFTHSM2_CONF
+	softhsm2-util --init-token --free --label dkim --so-pin 12345678 --pin 4321 >/dev/null ||
+	    return 1
+	for k in "rsa:2048 example.com-rsa 01" "EC:edwards25519 example.com-ed 02"; do
+		set -- $k
+		pkcs11-tool --module "$SOFTHSM_MODULE" --token-label dkim --login --pin 4321 \
+		    --keypairgen --key-type "$1" --label "$2" --id "$3" >/dev/null || return 1
+	done
+	rsa=$(p11_pubkey example.com-rsa) || return 1
+	ed=$(p11_pubkey example.com-ed) || return 1
+	{
+		printf 'rsa2026._domainkey.example.com v=DKIM1; k=rsa; p=%s\n' "$rsa"
+		printf 'ed2026._domainkey.example.com v=DKIM1; k=ed25519; p=%s\n' "$ed"
+	} >"$MILTER_KEYS"
+	printf '4321\n' >"$d/pin"
+	chmod 600 "$d/pin"
+	cat >"$d/p11dkim.conf" <<EOC
+socket = "inet:$MILTER_PORT@127.0.0.1";
+log = "stderr";
+token: {
+  module = "$SOFTHSM_MODULE";
+  token = "dkim";
+  pin_file = "$d/pin";
+  sessions = 4;
+};
+sign: {
+  canonicalization = "relaxed/relaxed";
+  internal_hosts = [ "127.0.0.1", "10.0.0.0/8" ];
+  on_token_error = "tempfail";
+};
+domains = (
+  { domain = "example.com";
+    keys = ( { selector = "rsa2026"; key = "example.com-rsa"; },
+             { selector = "ed2026"; key = "example.com-ed"; } ); }
+);
+EOC
+	chmod 600 "$d/p11dkim.conf"
+	"$P11DKIM" -c "$d/p11dkim.conf" -n >>"$PF/milter.log" 2>&1 || {
+		pf_log "p11dkim -n refused the configuration:"
+		cat "$PF/milter.log"
+		return 1
+	}
+}
+
+# milter_start_chroot: a second p11dkim (same token and keys) on
+# $PF_CHROOT_SOCK, for the chrooted smtpd; socket_umask as recommended.
+milter_start_chroot() {
+	sed -e "s|^socket = .*|socket = \"unix:$PF_CHROOT_SOCK\";\nsocket_umask = \"0007\";|" \
+	    "$PF/p11dkim/p11dkim.conf" >"$PF/p11dkim/chroot.conf"
+	chmod 600 "$PF/p11dkim/chroot.conf"
+	"$P11DKIM" -c "$PF/p11dkim/chroot.conf" -f >>"$PF/milter-chroot.log" 2>&1 &
+	MILTER_CHROOT_PID=$!
+}
+
+milter_stop_chroot() {
+	[ -n "${MILTER_CHROOT_PID:-}" ] || return 0
+	kill "$MILTER_CHROOT_PID" 2>/dev/null
+	wait "$MILTER_CHROOT_PID"
+	st=$?
+	MILTER_CHROOT_PID=""
+	return $st
+}
+
+milter_start() {
+	"$P11DKIM" -c "$PF/p11dkim/p11dkim.conf" -f >>"$PF/milter.log" 2>&1 &
+	MILTER_PID=$!
+	pf_wait_port "$MILTER_PORT" || { pf_log "p11dkim did not start"; cat "$PF/milter.log"; return 1; }
+}
+
+# milter_stop: SIGTERM; p11dkim finishes the messages in flight and must
+# exit 0 (returns its exit status).
+milter_stop() {
+	[ -n "${MILTER_PID:-}" ] || return 0
+	kill "$MILTER_PID" 2>/dev/null
+	wait "$MILTER_PID"
+	st=$?
+	MILTER_PID=""
+	return $st
+}
