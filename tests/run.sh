@@ -4,7 +4,11 @@
 # then builds and runs `make check` twice: a plain -Werror build, and one under
 # AddressSanitizer + UndefinedBehaviorSanitizer. Each build lives in _build/.
 #
-# Environment: P11DKIM_SKIP_SANITIZERS=1 runs the plain build only.
+# Then a bounded libFuzzer run of every fuzz target (tests/fuzz/run.sh).
+#
+# Environment: P11DKIM_SKIP_SANITIZERS=1 runs the plain build only;
+# P11DKIM_SKIP_FUZZ=1 skips the fuzzing, P11DKIM_FUZZ_SECONDS sets its time
+# per target (default 60; targets run two at a time).
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -67,6 +71,13 @@ build plain --enable-werror || status=1
 if [ "${P11DKIM_SKIP_SANITIZERS:-0}" != 1 ]; then
 	build sanitizers --enable-werror --enable-sanitizers || status=1
 fi
+fuzz_line=""
+if [ "${P11DKIM_SKIP_FUZZ:-0}" != 1 ]; then
+	echo "=== fuzz: libFuzzer, ${P11DKIM_FUZZ_SECONDS:-60} s a target"
+	P11DKIM_FUZZ_DIR="$top/_build/fuzz" tests/fuzz/run.sh || status=1
+	fuzz_line=$(cat "$top/_build/fuzz/summary" 2>/dev/null || echo "fuzz: did not finish")
+fi
 echo "===$summary"
 echo "tests: $total_p passed, $total_f failed, $total_s skipped"
+[ -z "$fuzz_line" ] || echo "$fuzz_line"
 exit $status
