@@ -69,7 +69,7 @@ kt_token_open(const struct kt_token_opts *opts, struct kt_error *err)
 	 * after main returns) can then name it, so that tests/lsan.supp can tell
 	 * the module's own leaks from ours.
 	 */
-	(void)dlopen(opts->module, RTLD_NOW | RTLD_NOLOAD);
+	(void)dlopen(opts->module, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
 	return tok;
 }
 
