@@ -3,7 +3,6 @@
  */
 #include "config.h"
 
-#include <dlfcn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,13 +62,6 @@ kt_token_open(const struct kt_token_opts *opts, struct kt_error *err)
 		free(tok);
 		return NULL;
 	}
-	/*
-	 * One more reference to the module, never dropped: a one-shot tool gains
-	 * nothing from unloading it at exit, and leak reports (LeakSanitizer runs
-	 * after main returns) can then name it, so that tests/lsan.supp can tell
-	 * the module's own leaks from ours.
-	 */
-	(void)dlopen(opts->module, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
 	return tok;
 }
 
