@@ -13,6 +13,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#ifdef HAVE_LIBSYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
 #include "daemon/process.h"
 
 static int process_ready_fd = -1;
@@ -77,6 +81,12 @@ process_ready(int ok)
 	char c = ok ? 1 : 0;
 	ssize_t w;
 
+#ifdef HAVE_LIBSYSTEMD
+	/* Under systemd (Type=notify, run with -f) the unit is started once we serve. Without
+	 * NOTIFY_SOCKET this does nothing. */
+	if (ok)
+		(void)sd_notify(0, "READY=1");
+#endif
 	if (process_ready_fd < 0)
 		return;
 	w = write(process_ready_fd, &c, 1);
