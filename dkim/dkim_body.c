@@ -121,8 +121,15 @@ dkim_body_update(struct dkim_body *b, const unsigned char *data, size_t len)
 		switch (cls[*p]) {
 		case 0:
 			DKIM_BODY_PENDING();
-			for (q = p + 1; q < end && cls[*q] == 0; q++)
-				;
+			/* One SP between words stays as it is under relaxed too: keep it in the
+			 * run, so that prose is copied a line at a time, not a word. */
+			for (q = p + 1;;) {
+				while (q < end && cls[*q] == 0)
+					q++;
+				if (q + 1 >= end || *q != ' ' || cls[q[1]] != 0)
+					break;
+				q += 2;
+			}
 			n = (size_t)(q - p);
 			if (n > DKIM_BODY_BUFSIZE - s.o) {
 				DKIM_BODY_FLUSH();

@@ -1,0 +1,279 @@
+# tests/bench/compare-lib.sh: the pieces of compare.sh (sourced by it; bash). Every function
+# uses $T (the run's temp dir), $BUILD's programs and the token from tests/lib/softhsm.sh.
+#
+#   cmp_messages DIR MB        m3k.eml (3 KB), m1m.eml (1 MB MIME with a base64 attachment),
+#                              mbig.eml (MB megabytes, same shape)
+#   cmp_p11_conf FILE SOCKET   p11dkim configuration: relaxed/relaxed, default header list
+#   cmp_odk_conf FILE SOCKET   OpenDKIM configuration: Mode s, the header list in $CMP_HLIST
+#   cmp_start_p11 NAME CONF    starts p11dkim -f; sets CMP_PID; log in $T/NAME.log
+#   cmp_start_odk NAME CONF SOCKET   the same for opendkim -f
+#   cmp_stop PID               SIGTERM, then SIGKILL after 10 s
+#   cmp_sanity NAME SOCKET     signs one message (--print $T/NAME.eml); prints its h= list
+#   cmp_token_bench NAME THREADS SECONDS   keytool bench, its CPU time in $T/res/NAME.cpu
+#   cmp_load NAME PID SOCKET CONNS MSG ARGS...   p11dkim-load, figures in $T/res/NAME.out,
+#                              plus daemon_cpu_ms_per_message from /proc/PID/stat
+#   cmp_mem NAME PID TAG       VmRSS and VmHWM (kB) into $T/res/mem-NAME-TAG
+#   cmp_table                  the table, ratios and targets
+
+CMP_PIDS=""
+CLK_TCK=$(getconf CLK_TCK)
+
+cmp_cleanup() {
+	local p
+	for p in $CMP_PIDS; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	for p in $CMP_PIDS; do
+		wait "$p" 2>/dev/null
+	done
+	if [ "${KEEP:-0}" -eq 1 ]; then
+		echo "kept $T"
+	else
+		rm -rf "$T"
+	fi
+}
+
+cmp_die() {
+	echo "compare.sh: $*" >&2
+	exit 1
+}
+
+cmp_note() {
+	printf '%s  %s\n' "$(date -u +%H:%M:%S)" "$*"
+}
+
+# Whole-number or decimal arithmetic: cmp_calc 'EXPR' [FORMAT].
+cmp_calc() {
+	awk "BEGIN { x = $1; printf \"${2:-%.2f}\", x }" 2>/dev/null
+}
+
+cmp_free_port() {
+	$PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+cmp_machine() {
+	echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo |
+		sort | uniq -c | sed 's/^ *//' | tr '\n' ' ')"
+	echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg); $(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo "kernel $(uname -r); $(openssl version | cut -d' ' -f1-2);" \
+		"SoftHSM $(dpkg-query -W -f '${Version}' softhsm2 2>/dev/null);" \
+		"$(opendkim -V 2>/dev/null | head -1 | sed 's/.*Filter //')"
+}
+
+# A message: the headers every message has, then the body on stdin.
+cmp_message() {
+	printf 'From: Alice Example <alice@example.com>\r\n'
+	printf 'To: Bob Example <bob@example.net>\r\n'
+	printf 'Subject: quarterly figures\r\n'
+	printf 'Date: Mon, 23 Nov 2026 19:00:00 +0000\r\n'
+	printf 'Message-ID: <%s@example.com>\r\n' "$1"
+	printf 'MIME-Version: 1.0\r\n'
+	cat
+}
+
+cmp_messages() {
+	# 3 KB: a text message of ordinary prose lines.
+	$PY - <<'EOF' | cmp_message bench-3k >"$1/m3k.eml"
+import sys
+w = ("Dear Bob, the figures for the third quarter are attached below. Sales rose in every "
+     "region except the north, where two stores closed for  renovation.  Costs were flat. ").split(" ")
+out, line, size = [], "", 0
+i = 0
+while size < 2700:
+    word = w[i % len(w)]; i += 1
+    if len(line) + len(word) + 1 > 72:
+        out.append(line); size += len(line) + 2; line = word
+    else:
+        line = (line + " " + word) if line else word
+out.append(line)
+sys.stdout.write("Content-Type: text/plain; charset=us-ascii\r\n\r\n" + "\r\n".join(out) + "\r\n")
+EOF
+	cmp_mime_big 1 >"$1/m1m.eml"
+	cmp_mime_big "$2" >"$1/mbig.eml"
+}
+
+# A MIME message of MB megabytes: a short text part and a base64 attachment (76-byte lines),
+# the usual shape of a large mail.
+cmp_mime_big() {
+	$PY - "$1" <<'EOF' | cmp_message "bench-$1m"
+import base64, random, sys
+size = int(sys.argv[1]) << 20
+rnd = random.Random(42)
+head = ("Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\n"
+        "Content-Type: text/plain; charset=us-ascii\r\n\r\nThe report is attached.\r\n\r\n"
+        "--b1\r\nContent-Type: application/pdf; name=\"report.pdf\"\r\n"
+        "Content-Transfer-Encoding: base64\r\n\r\n")
+tail = "--b1--\r\n"
+room = size - len(head) - len(tail) - 200
+raw = rnd.getrandbits(8 * (room * 3 // 4 * 76 // 78)).to_bytes(room * 3 // 4 * 76 // 78, "little")
+b = base64.b64encode(raw).decode()
+lines = "\r\n".join(b[i:i + 76] for i in range(0, len(b), 76))
+sys.stdout.write(head + lines + "\r\n" + tail)
+EOF
+}
+
+cmp_p11_conf() {
+	cat >"$1" <<EOF
+socket = "$2";
+log = "stderr";
+token: {
+  module = "$P11DKIM_MODULE";
+  token = "$P11DKIM_TOKEN";
+  pin_file = "$P11DKIM_PIN_FILE";
+};
+sign: {
+  canonicalization = "relaxed/relaxed";
+  internal_hosts = [ "127.0.0.1" ];
+};
+domains = ( { domain = "example.com"; keys = ( { selector = "bench"; key = "bench-rsa"; } ); } );
+EOF
+	chmod 600 "$1"
+}
+
+cmp_odk_conf() {
+	cat >"$1" <<EOF
+Mode s
+Socket $2
+Domain example.com
+Selector odk
+KeyFile $T/odk.private
+Canonicalization relaxed/relaxed
+SignatureAlgorithm rsa-sha256
+SignHeaders $CMP_HLIST
+OversignHeaders $CMP_HLIST
+InternalHosts 127.0.0.1
+Syslog no
+Background no
+RequireSafeKeys false
+UserID $(id -un)
+EOF
+}
+
+cmp_start_p11() {
+	"$P11DKIM" -f -c "$2" >"$T/$1.log" 2>&1 &
+	CMP_PID=$!
+	CMP_PIDS="$CMP_PIDS $CMP_PID"
+	local i=0
+	while [ $i -lt 300 ]; do
+		grep -q " started: " "$T/$1.log" && return 0
+		kill -0 "$CMP_PID" 2>/dev/null || break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	cmp_die "p11dkim ($1) did not start: $(tail -5 "$T/$1.log")"
+}
+
+cmp_start_odk() {
+	opendkim -x "$2" -f >"$T/$1.log" 2>&1 &
+	CMP_PID=$!
+	CMP_PIDS="$CMP_PIDS $CMP_PID"
+	local i=0 port
+	while [ $i -lt 300 ]; do
+		case $3 in
+		unix:*) [ -S "${3#unix:}" ] && return 0 ;;
+		inet:*)
+			port=${3#inet:}
+			port=${port%%@*}
+			$PY -c "import socket; socket.create_connection(('127.0.0.1', $port), 0.2)" \
+				2>/dev/null && return 0
+			;;
+		esac
+		kill -0 "$CMP_PID" 2>/dev/null || break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	cmp_die "opendkim ($1) did not start: $(tail -5 "$T/$1.log")"
+}
+
+cmp_stop() {
+	local i=0
+	kill -TERM "$1" 2>/dev/null
+	while kill -0 "$1" 2>/dev/null && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	CMP_PIDS=$(echo "$CMP_PIDS" | tr ' ' '\n' | grep -vx "$1" | tr '\n' ' ')
+}
+
+# The h= list of the one signature in FILE, names in order, one line, colon-separated.
+cmp_hlist() {
+	$PY - "$1" <<'EOF'
+import re, sys
+m = open(sys.argv[1], "rb").read().decode("latin-1")
+sig = re.search(r"(?ims)^DKIM-Signature:(.*?)\r?\n(?![ \t])", m).group(1)
+h = re.search(r"(?s)\bh=([^;]*)", sig).group(1)
+print(re.sub(r"\s+", "", h))
+EOF
+}
+
+cmp_sanity() {
+	"$LOAD" --socket "$2" --messages 1 --message "$T/m3k.eml" --print "$T/$1.eml" \
+		--fail-on-error >"$T/res/$1-sanity.out" 2>&1 ||
+		cmp_die "$1 did not sign: $(cat "$T/res/$1-sanity.out")"
+	[ "$(cmp_fig "$1-sanity" signatures)" = 1 ] || cmp_die "$1 added no DKIM-Signature"
+	cmp_hlist "$T/$1.eml"
+}
+
+cmp_fig() {
+	sed -n "s/^$2=//p" "$T/res/$1.out" | head -1
+}
+
+# Process CPU time (user + system, all threads) in clock ticks.
+cmp_ticks() {
+	sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
+
+# bash's `times` (in FILE): the second line is the children's user and system time, as 1m2.345s.
+cmp_children_cpu() {
+	sed -n 2p "$1" | awk '{
+		t = 0
+		for (i = 1; i <= 2; i++) { split($i, a, "m"); sub("s", "", a[2]); t += a[1] * 60 + a[2] }
+		printf "%.3f\n", t }'
+}
+
+cmp_token_bench() {
+	(
+		"${KT[@]}" bench --label bench-rsa --threads "$2" --seconds "$3" \
+			>"$T/res/$1.out" 2>"$T/res/$1.err"
+		times >"$T/res/$1.times"
+	)
+	cmp_children_cpu "$T/res/$1.times" >"$T/res/$1.cpu"
+	sed -n 's/^label=.* \(signs=[0-9]*\) .*\(signs_per_sec=[0-9.]*\)$/\1\n\2/p' \
+		"$T/res/$1.out" >>"$T/res/$1.out"
+	echo "cpu_seconds=$(cat "$T/res/$1.cpu")" >>"$T/res/$1.out"
+	[ -n "$(cmp_fig "$1" signs_per_sec)" ] || cmp_die "keytool bench failed: $(cat "$T/res/$1.err")"
+	printf '    %-12s %s signatures/s, %s signatures, process CPU %s s\n' "$1" \
+		"$(cmp_fig "$1" signs_per_sec)" "$(cmp_fig "$1" signs)" "$(cmp_fig "$1" cpu_seconds)"
+}
+
+cmp_load() {
+	local name=$1 pid=$2 sock=$3 conns=$4 msg=$5 c0 c1 n
+	shift 5
+	c0=$(cmp_ticks "$pid")
+	"$LOAD" --socket "$sock" --conns "$conns" --message "$msg" "$@" \
+		>"$T/res/$name.out" 2>"$T/res/$name.err"
+	c1=$(cmp_ticks "$pid")
+	n=$(cmp_fig "$name" messages)
+	[ -n "$n" ] || cmp_die "p11dkim-load failed ($name): $(cat "$T/res/$name.err")"
+	echo "daemon_cpu_ms_per_message=$(cmp_calc "$n > 0 ? ($c1 - $c0) * 1000 / $CLK_TCK / $n : 0" %.3f)" \
+		>>"$T/res/$name.out"
+	if [ "$(cmp_fig "$name" signatures)" != "$n" ] || [ "$(cmp_fig "$name" errors)" != 0 ]; then
+		echo "WARNING: $name: $(cmp_fig "$name" signatures) signatures for $n messages," \
+			"$(cmp_fig "$name" errors) errors, $(cmp_fig "$name" tempfails) tempfails:" \
+			"$(head -c 300 "$T/res/$name.err")" | tee -a "$T/warnings"
+	fi
+	printf '    %-12s %8s msg/s  p50 %7s  p99 %8s ms  daemon CPU %7s ms/msg  (load gen %s ms/msg)\n' \
+		"$name" "$(cmp_fig "$name" messages_per_second)" "$(cmp_fig "$name" latency_p50_ms)" \
+		"$(cmp_fig "$name" latency_p99_ms)" "$(cmp_fig "$name" daemon_cpu_ms_per_message)" \
+		"$(cmp_fig "$name" cpu_ms_per_message)"
+}
+
+cmp_mem() {
+	grep -E '^(VmRSS|VmHWM):' "/proc/$2/status" |
+		awk '{ printf "%s=%s\n", tolower(substr($1, 1, length($1) - 1)), $2 }' \
+			>"$T/res/mem-$1-$3.out"
+	printf '    memory %-4s after %-4s runs: VmRSS %s kB, VmHWM %s kB\n' "$1" "$3" \
+		"$(cmp_fig "mem-$1-$3" vmrss)" "$(cmp_fig "mem-$1-$3" vmhwm)"
+}

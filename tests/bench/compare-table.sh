@@ -1,0 +1,124 @@
+# tests/bench/compare-table.sh: compare.sh's table (sourced; bash). Reads the figures that
+# compare-lib.sh's functions left in $T/res and prints one table: each figure for p11dkim and
+# OpenDKIM, the ratios p11dkim/OpenDKIM and p11dkim/raw token rate (2 threads), and the
+# issue's targets with PASS or FAIL.
+
+cmp_row() {
+	printf '%-44s %10s %10s %8s %8s  %-24s %s\n' "$@"
+}
+
+# cmp_verdict EXPR: PASS when the awk expression is true.
+cmp_verdict() {
+	if [ "$(cmp_calc "($1) ? 1 : 0" %d)" = 1 ]; then
+		echo PASS
+	else
+		echo FAIL
+	fi
+}
+
+# CPU milliseconds per signature of a keytool bench run, its start-up cost taken out by
+# subtracting the short run: (cpu - cpu_short) / (signs - signs_short).
+cmp_sign_cpu() {
+	cmp_calc "($(cmp_fig "$1" cpu_seconds) - $(cmp_fig tokshort cpu_seconds)) * 1000 / \
+		($(cmp_fig "$1" signs) - $(cmp_fig tokshort signs))" %.3f
+}
+
+cmp_size() {
+	case $1 in
+	3k*) echo "3 KB" ;;
+	1m*) echo "1 MB" ;;
+	esac
+}
+
+cmp_table() {
+	local raw1 raw2 sign1 sign2 sign p o r x v k c
+	raw1=$(cmp_fig tok1 signs_per_sec)
+	raw2=$(cmp_calc "($(cmp_fig tok2 signs_per_sec) + $(cmp_fig tok2b signs_per_sec)) / 2" %.1f)
+	sign1=$(cmp_sign_cpu tok1)
+	sign2=$(cmp_sign_cpu tok2)
+	# The smaller of the two: the larger share of the daemon's CPU counts as its own.
+	sign=$(cmp_calc "$sign1 < $sign2 ? $sign1 : $sign2" %.3f)
+
+	cmp_row "figure" "p11dkim" "OpenDKIM" "p11/ODK" "p11/raw" "target" "verdict"
+	cmp_row "--------------------------------------------" "----------" "----------" \
+		"--------" "--------" "------------------------" "-------"
+	cmp_row "token raw C_Sign rate, 1 thread (sig/s)" "$raw1" "" "" "" "" ""
+	cmp_row "token raw C_Sign rate, 2 threads (sig/s)" "$raw2" "" "" "" "" ""
+	cmp_row "token CPU per C_Sign, 1 / 2 threads (ms)" "$sign1/$sign2" "" "" "" "" ""
+	for k in 3k-1 3k-8 3k-64 1m-8 1m-64; do
+		p=$(cmp_fig "p11-$k" messages_per_second)
+		o=$(cmp_fig "odk-$k" messages_per_second)
+		r=$(cmp_calc "$p / $o")
+		x=$(cmp_calc "$p / $raw2")
+		c=${k#*-}
+		case $k in
+		3k-64)
+			v="$(cmp_verdict "$r >= 2")/$(cmp_verdict "$x >= 0.75")"
+			cmp_row "3 KB, $c connections (messages/s)" "$p" "$o" "$r" "$x" \
+				">=2x ODK, >=0.75x raw" "$v"
+			;;
+		1m-8)
+			cmp_row "1 MB, $c connections (messages/s)" "$p" "$o" "$r" "$x" ">=3x ODK" \
+				"$(cmp_verdict "$r >= 3")"
+			;;
+		*)
+			cmp_row "$(cmp_size "$k"), $c connection(s) (messages/s)" "$p" "$o" "$r" "$x" "" ""
+			;;
+		esac
+	done
+	for k in 3k-8 3k-64 1m-8; do
+		p=$(cmp_fig "p11-$k" latency_p99_ms)
+		o=$(cmp_fig "odk-$k" latency_p99_ms)
+		r=$(cmp_calc "$p / $o")
+		case $k in
+		3k-*)
+			cmp_row "p99 latency, 3 KB, ${k#*-} connections (ms)" "$p" "$o" "$r" "" \
+				"<=0.5x ODK" "$(cmp_verdict "$r <= 0.5")"
+			;;
+		*) cmp_row "p99 latency, 1 MB, ${k#*-} connections (ms)" "$p" "$o" "$r" "" "" "" ;;
+		esac
+	done
+	for k in 3k-1 3k-8 3k-64 1m-8; do
+		p=$(cmp_fig "p11-$k" daemon_cpu_ms_per_message)
+		o=$(cmp_fig "odk-$k" daemon_cpu_ms_per_message)
+		cmp_row "daemon CPU per message, $(cmp_size "$k"), ${k#*-} conns (ms)" "$p" "$o" \
+			"$(cmp_calc "$p / $o")" "" "" ""
+	done
+	p=$(cmp_calc "$(cmp_fig p11-3k-64 daemon_cpu_ms_per_message) - $sign" %.3f)
+	o=$(cmp_calc "$(cmp_fig odk-3k-64 daemon_cpu_ms_per_message) - $sign" %.3f)
+	cmp_row "  minus token C_Sign CPU, 3 KB 64 conns (ms)" "$p" "$o" "" "" "<0.2 ms" \
+		"$(cmp_verdict "$p < 0.2")"
+	p=$(cmp_fig p11-inet-1 latency_p50_ms)
+	o=$(cmp_fig odk-inet-1 latency_p50_ms)
+	cmp_row "inet, 1 conn, quick ACKs off: p50 (ms)" "$p" "$o" "$(cmp_calc "$p / $o")" "" \
+		"<5 ms" "$(cmp_verdict "$p < 5")"
+	cmp_row "inet, 1 conn, quick ACKs off (messages/s)" \
+		"$(cmp_fig p11-inet-1 messages_per_second)" "$(cmp_fig odk-inet-1 messages_per_second)" \
+		"" "" "" ""
+	cmp_row "unix, 1 conn: p50 (ms)" "$(cmp_fig p11-3k-1 latency_p50_ms)" \
+		"$(cmp_fig odk-3k-1 latency_p50_ms)" "" "" "" ""
+	for v in vmrss vmhwm; do
+		p=$(cmp_calc "$(cmp_fig mem-p11-3k $v) / 1024" %.1f)
+		o=$(cmp_calc "$(cmp_fig mem-odk-3k $v) / 1024" %.1f)
+		cmp_row "$v after 64 conns x 3 KB (MB)" "$p" "$o" "$(cmp_calc "$p / $o")" "" "" ""
+		p=$(cmp_calc "$(cmp_fig mem-p11-big $v) / 1024" %.1f)
+		o=$(cmp_calc "$(cmp_fig mem-odk-big $v) / 1024" %.1f)
+		cmp_row "$v after 64 conns x $BIG_MB MB (MB)" "$p" "$o" "$(cmp_calc "$p / $o")" "" "" ""
+	done
+	p=$(cmp_calc "($(cmp_fig mem-p11-big vmhwm) - $(cmp_fig mem-p11-3k vmhwm)) / 1024" %.1f)
+	o=$(cmp_calc "($(cmp_fig mem-odk-big vmhwm) - $(cmp_fig mem-odk-3k vmhwm)) / 1024" %.1f)
+	cmp_row "  peak growth, $BIG_MB MB vs 3 KB (MB)" "$p" "$o" "" "" "<=5 MB" \
+		"$(cmp_verdict "$p <= 5")"
+	cmp_row "$BIG_MB MB, 64 connections (messages/s)" \
+		"$(cmp_fig p11-big-64 messages_per_second)" "$(cmp_fig odk-big-64 messages_per_second)" \
+		"" "" "" ""
+	cmp_row "load generator CPU per message, 3 KB 64 (ms)" \
+		"$(cmp_fig p11-3k-64 cpu_ms_per_message)" "$(cmp_fig odk-3k-64 cpu_ms_per_message)" \
+		"" "" "" ""
+	echo
+	echo "p11/raw: p11dkim messages/s over the token's raw rate with 2 threads (mean of the runs" \
+		"before and after the 3 KB runs: $(cmp_fig tok2 signs_per_sec), $(cmp_fig tok2b signs_per_sec))."
+	echo "Token CPU per C_Sign: keytool bench's process CPU minus that of a 0.5 s run, over the" \
+		"extra signatures; the smaller figure ($sign ms) is subtracted from the daemon's CPU."
+	echo "Load at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
+}

@@ -1,0 +1,154 @@
+#!/bin/bash
+# tests/bench/compare.sh: p11dkim on a SoftHSM token against Debian's OpenDKIM, side by side in
+# one run on the same messages, and the token's raw signing rate. A program that prints figures,
+# not a test (speed is never asserted by make check). Builds nothing: give it a build directory.
+#
+#   tests/bench/compare.sh [-s SECONDS] [-q] [-k] [BUILD_DIR]      (default _build/plain)
+#     -s SECONDS  length of each timed run (default 6)
+#     -q          quick: 2-second runs, a 10 MB instead of a 50 MB message (to try the script)
+#     -k          keep the temporary directory (configurations, logs, each run's figures)
+#
+# What it does: a fresh SoftHSM token with an RSA-2048 key (p11dkim-keytool generate), an
+# RSA-2048 key file for OpenDKIM (opendkim-genkey); both daemons sign relaxed/relaxed with the
+# same header list (p11dkim's default list, oversigned: OpenDKIM's SignHeaders and
+# OversignHeaders set to it), for internal client 127.0.0.1. p11dkim-load drives each daemon in
+# turn, p11dkim first, then OpenDKIM, case by case, so that a change in the machine's load
+# hits both alike. Daemon CPU comes from /proc/PID/stat (utime + stime) before and after each
+# run; memory from /proc/PID/status (VmRSS, VmHWM). Needs: softhsm2, opendkim, opendkim-tools,
+# python3 (a free port), and the build's daemon/p11dkim, tools/p11dkim-load, p11dkim-keytool.
+set -u
+
+SECONDS_RUN=6
+QUICK=0
+KEEP=0
+while getopts "s:qkh" opt; do
+	case $opt in
+	s) SECONDS_RUN=$OPTARG ;;
+	q) QUICK=1 ;;
+	k) KEEP=1 ;;
+	*)
+		sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+		exit 2
+		;;
+	esac
+done
+shift $((OPTIND - 1))
+[ "$QUICK" -eq 1 ] && SECONDS_RUN=2
+BIG_MB=50
+[ "$QUICK" -eq 1 ] && BIG_MB=10
+
+top_srcdir=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=$(cd "${1:-$top_srcdir/_build/plain}" 2>/dev/null && pwd) || {
+	echo "compare.sh: no build directory ${1:-$top_srcdir/_build/plain}" >&2
+	exit 2
+}
+P11DKIM=$BUILD/daemon/p11dkim
+LOAD=$BUILD/tools/p11dkim-load
+KEYTOOL=$BUILD/tools/p11dkim-keytool
+for b in "$P11DKIM" "$LOAD" "$KEYTOOL"; do
+	[ -x "$b" ] || {
+		echo "compare.sh: $b is not built (make -C $BUILD)" >&2
+		exit 2
+	}
+done
+PATH=$PATH:/usr/sbin
+for t in opendkim opendkim-genkey softhsm2-util pkcs11-tool; do
+	command -v "$t" >/dev/null || {
+		echo "compare.sh: $t is not installed" >&2
+		exit 2
+	}
+done
+PY=/usr/bin/python3
+. "$top_srcdir/tests/bench/compare-lib.sh"
+. "$top_srcdir/tests/bench/compare-table.sh"
+. "$top_srcdir/tests/lib/softhsm.sh"
+
+# Short path: unix socket paths are limited to 108 bytes.
+T=$(mktemp -d /tmp/p11cmp.XXXXXX)
+chmod 700 "$T"
+mkdir "$T/res"
+trap cmp_cleanup EXIT
+trap 'exit 1' INT TERM
+
+# ---------------------------------------------------------------- keys, messages, daemons
+softhsm_setup "$T/hsm" || cmp_die "softhsm_setup failed"
+KT=("$KEYTOOL" --module "$P11DKIM_MODULE" --token "$P11DKIM_TOKEN" --pin-file "$P11DKIM_PIN_FILE")
+"${KT[@]}" generate --label bench-rsa --type rsa2048 >"$T/keygen.out" 2>&1 ||
+	cmp_die "keytool generate: $(cat "$T/keygen.out")"
+opendkim-genkey -D "$T" -d example.com -s odk -b 2048 -a rsa-sha256 >/dev/null 2>&1 ||
+	cmp_die "opendkim-genkey failed"
+cmp_messages "$T" "$BIG_MB"
+
+cmp_p11_conf "$T/p11.conf" "unix:$T/p11.sock"
+PORT_P=$(cmp_free_port)
+cmp_p11_conf "$T/p11-inet.conf" "inet:$PORT_P@127.0.0.1"
+
+cmp_machine >"$T/machine.txt"
+cat "$T/machine.txt"
+echo "run length ${SECONDS_RUN} s; big message ${BIG_MB} MB; temp dir $T"
+echo
+
+# ---------------------------------------------------------------- the token alone
+cmp_note "token: keytool bench, 1 and 2 threads"
+cmp_token_bench tok1 1 "$SECONDS_RUN"
+cmp_token_bench tok2 2 "$SECONDS_RUN"
+cmp_token_bench tokshort 1 0.5
+
+# ---------------------------------------------------------------- both daemons, unix socket
+cmp_start_p11 p11 "$T/p11.conf"
+P11_PID=$CMP_PID
+# OpenDKIM signs the header fields p11dkim signs, oversigned as p11dkim does.
+H_P11=$(cmp_sanity p11 "unix:$T/p11.sock") || exit 1
+CMP_HLIST=$(echo "$H_P11" | tr ':' '\n' | awk '!seen[tolower($0)]++' | paste -sd, -)
+cmp_odk_conf "$T/odk.conf" "unix:$T/odk.sock"
+PORT_O=$(cmp_free_port)
+cmp_odk_conf "$T/odk-inet.conf" "inet:$PORT_O@127.0.0.1"
+cmp_start_odk odk "$T/odk.conf" "unix:$T/odk.sock"
+ODK_PID=$CMP_PID
+H_ODK=$(cmp_sanity odk "unix:$T/odk.sock") || exit 1
+echo "p11dkim  h=$H_P11"
+echo "OpenDKIM h=$H_ODK"
+# The same names as often (the order differs: OpenDKIM lists the oversigned ones last).
+[ "$(echo "$H_P11" | tr A-Z: a-z'\n' | sort)" = "$(echo "$H_ODK" | tr A-Z: a-z'\n' | sort)" ] ||
+	echo "WARNING: the h= lists differ" | tee -a "$T/warnings"
+
+for c in 1 8 64; do
+	cmp_note "3 KB message, $c connection(s)"
+	cmp_load p11-3k-$c "$P11_PID" "unix:$T/p11.sock" "$c" "$T/m3k.eml" --seconds "$SECONDS_RUN"
+	cmp_load odk-3k-$c "$ODK_PID" "unix:$T/odk.sock" "$c" "$T/m3k.eml" --seconds "$SECONDS_RUN"
+done
+cmp_mem p11 "$P11_PID" 3k
+cmp_mem odk "$ODK_PID" 3k
+cmp_note "token again, 2 threads (drift check)"
+cmp_token_bench tok2b 2 "$SECONDS_RUN"
+for c in 8 64; do
+	cmp_note "1 MB message, $c connections"
+	cmp_load p11-1m-$c "$P11_PID" "unix:$T/p11.sock" "$c" "$T/m1m.eml" --seconds "$SECONDS_RUN"
+	cmp_load odk-1m-$c "$ODK_PID" "unix:$T/odk.sock" "$c" "$T/m1m.eml" --seconds "$SECONDS_RUN"
+done
+cmp_note "${BIG_MB} MB message, 64 connections, 64 messages"
+cmp_load p11-big-64 "$P11_PID" "unix:$T/p11.sock" 64 "$T/mbig.eml" --messages 64 --timeout 600000
+cmp_mem p11 "$P11_PID" big
+cmp_load odk-big-64 "$ODK_PID" "unix:$T/odk.sock" 64 "$T/mbig.eml" --messages 64 --timeout 600000
+cmp_mem odk "$ODK_PID" big
+cmp_stop "$P11_PID"
+cmp_stop "$ODK_PID"
+
+# ---------------------------------------------------------------- one connection over TCP
+cmp_note "inet, 1 connection, quick ACKs off (as Postfix)"
+cmp_start_p11 p11-inet "$T/p11-inet.conf"
+P11I_PID=$CMP_PID
+cmp_load p11-inet-1 "$P11I_PID" "inet:$PORT_P@127.0.0.1" 1 "$T/m3k.eml" --seconds "$SECONDS_RUN" \
+	--quickack off
+cmp_stop "$P11I_PID"
+cmp_start_odk odk-inet "$T/odk-inet.conf" "inet:$PORT_O@127.0.0.1"
+ODKI_PID=$CMP_PID
+cmp_load odk-inet-1 "$ODKI_PID" "inet:$PORT_O@127.0.0.1" 1 "$T/m3k.eml" --seconds "$SECONDS_RUN" \
+	--quickack off
+cmp_stop "$ODKI_PID"
+
+echo
+cmp_table | tee "$T/table.txt"
+echo "Targets failed: $(grep -c ' FAIL' "$T/table.txt")."
+[ -s "$T/warnings" ] && echo "Warnings:" && cat "$T/warnings"
+exit 0
