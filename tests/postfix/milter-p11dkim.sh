@@ -14,6 +14,10 @@
 SOFTHSM_MODULE=${SOFTHSM_MODULE:-/usr/lib/softhsm/libsofthsm2.so}
 
 milter_require() {
+	# Under ASan: the full unwinder, so that SoftHSM's own leaks (tests/lsan.supp) show the
+	# module's frames past libcrypto's, as tests/daemon/lib.sh does.
+	ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}:fast_unwind_on_malloc=0"
+	export ASAN_OPTIONS
 	P11DKIM=${P11DKIM:-${top_builddir:-$here/../..}/daemon/p11dkim}
 	KEYTOOL=${KEYTOOL:-${top_builddir:-$here/../..}/tools/p11dkim-keytool}
 	if ! [ -x "$P11DKIM" ]; then
