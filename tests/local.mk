@@ -8,3 +8,4 @@ include $(srcdir)/tests/tools.mk
 include $(srcdir)/tests/postfix.mk
 include $(srcdir)/tests/metrics.mk
 include $(srcdir)/tests/contrib.mk
+include $(srcdir)/tests/reliability.mk

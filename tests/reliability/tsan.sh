@@ -1,0 +1,72 @@
+#!/bin/sh
+# ThreadSanitizer runs (issue 8, item 3): builds, in _build/tsan, what they need with
+# CFLAGS=-fsanitize=thread (TSan cannot share a process with ASan, so this is a third build,
+# run by tests/run.sh after the other two; P11DKIM_SKIP_TSAN=1 skips it there), then runs
+#   1. the pool test (tests/pkcs11/p11-pool-test: threads x signs over few sessions, every
+#      fault of the fault module) on a fresh SoftHSM token;
+#   2. the daemon end to end: tests/daemon/sign.sh, and tests/reliability/faultload.sh with
+#      reduced counts (64 connections through the fault module: failed signs, closed
+#      sessions, an absent token, a slow token).
+# TSAN_OPTIONS halt_on_error=1 makes a race fatal (the process exits 66: the test fails) and
+# log_path keeps every report in _build/tsan/tsan-reports/; any report there fails this script.
+# Runs under `setarch -R` when available: GCC 12's TSan cannot map its shadow with the high
+# mmap randomisation of recent kernels. Usage: tests/reliability/tsan.sh (from anywhere).
+# Environment: P11DKIM_TSAN_DIR (build dir, default _build/tsan), CC (default gcc).
+set -eu
+top=$(cd "$(dirname "$0")/../.." && pwd)
+dir=${P11DKIM_TSAN_DIR:-$top/_build/tsan}
+[ -x "$top/configure" ] || (cd "$top" && ./autogen.sh >/dev/null)
+mkdir -p "$dir"
+cd "$dir"
+if [ ! -f Makefile ]; then
+	"$top/configure" -q --enable-werror CC="${CC:-gcc}" \
+		CFLAGS="-g -O1 -fsanitize=thread -fno-omit-frame-pointer" \
+		LDFLAGS="-fsanitize=thread" >configure.out 2>&1 || {
+		cat configure.out
+		exit 1
+	}
+fi
+make -s -j2 tests/lib/p11fault.la tests/pkcs11/p11-pool-test daemon/p11dkim \
+	tests/daemon/dm-send tools/p11dkim-load >make.out 2>&1 || {
+	cat make.out
+	exit 1
+}
+if grep -q 'warning:' make.out; then
+	grep 'warning:' make.out
+	exit 1
+fi
+reports=$dir/tsan-reports
+rm -rf "$reports"
+mkdir -p "$reports"
+TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 log_path=$reports/tsan ${TSAN_OPTIONS:-}"
+top_srcdir=$top
+top_builddir=$dir
+PYTHON=/usr/bin/python3
+RELIAB_MESSAGES=${RELIAB_MESSAGES:-500}
+RELIAB_SLOW_MESSAGES=${RELIAB_SLOW_MESSAGES:-150}
+export TSAN_OPTIONS top_srcdir top_builddir PYTHON RELIAB_MESSAGES RELIAB_SLOW_MESSAGES
+run=""
+if command -v setarch >/dev/null 2>&1 && setarch "$(uname -m)" -R true 2>/dev/null; then
+	run="setarch $(uname -m) -R"
+fi
+status=0
+for t in "$top/tests/pkcs11/p11-test.sh p11-pool-test" "$top/tests/daemon/sign.sh" \
+	"$top/tests/reliability/faultload.sh"; do
+	echo "=== tsan: $t"
+	st=0
+	# shellcheck disable=SC2086
+	$run sh $t >"$reports/out" 2>&1 || st=$?
+	tail -n 12 "$reports/out"
+	[ "$st" -eq 0 ] || {
+		echo "=== tsan: FAIL ($st): $t"
+		status=1
+	}
+done
+for f in "$reports"/tsan.*; do
+	[ -e "$f" ] || continue
+	echo "=== tsan report $f"
+	head -n 60 "$f"
+	status=1
+done
+[ "$status" -eq 0 ] && echo "=== tsan: pool test and daemon end to end: no data race reported"
+exit $status
