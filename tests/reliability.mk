@@ -6,7 +6,8 @@ tests_reliability_rl_hostile_SOURCES = tests/reliability/rl-hostile.c
 tests_reliability_rl_hostile_LDADD = tools/libmilterclient.la
 
 RELIABILITY_TESTS = tests/reliability/faultload.sh tests/reliability/security.sh \
+	tests/reliability/valgrind.sh \
 	tests/reliability/hostile.sh
 TESTS += $(RELIABILITY_TESTS)
-EXTRA_DIST += $(RELIABILITY_TESTS) tests/reliability/tsan.sh tests/reliability/valgrind.sh \
+EXTRA_DIST += $(RELIABILITY_TESTS) tests/reliability/tsan.sh \
 	tests/reliability/valgrind.supp

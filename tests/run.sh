@@ -4,7 +4,8 @@
 # then builds and runs `make check` twice: a plain -Werror build, and one under
 # AddressSanitizer + UndefinedBehaviorSanitizer. Each build lives in _build/.
 #
-# Environment: P11DKIM_SKIP_SANITIZERS=1 runs the plain build only.
+# Environment: P11DKIM_SKIP_SANITIZERS=1 runs the plain build only; P11DKIM_SKIP_TSAN=1 skips
+# the ThreadSanitizer step (tests/reliability/tsan.sh).
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -67,6 +68,19 @@ build plain --enable-werror || status=1
 if [ "${P11DKIM_SKIP_SANITIZERS:-0}" != 1 ]; then
 	build sanitizers --enable-werror --enable-sanitizers || status=1
 fi
+# --- reliability (issue 8): ThreadSanitizer build (_build/tsan) running the pool test and the
+# daemon end to end; TSan cannot share a process with ASan, hence its own build.
+# P11DKIM_SKIP_TSAN=1 skips it.
+if [ "${P11DKIM_SKIP_TSAN:-0}" != 1 ]; then
+	rm -rf "$top/_build/tsan"
+	if tests/reliability/tsan.sh; then
+		summary="$summary tsan: passed;"
+	else
+		summary="$summary tsan: FAILED;"
+		status=1
+	fi
+fi
+# --- end reliability
 echo "===$summary"
 echo "tests: $total_p passed, $total_f failed, $total_s skipped"
 exit $status

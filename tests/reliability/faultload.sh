@@ -142,9 +142,14 @@ phase() {
   $_name: messages=$m signed=$sig tempfailed=$tf unsigned_accepted=$acc lost=$((_count - m)) errors=$err (injected: $dfaults errors, $dclosed closings)"
 }
 
-# Failed C_Sign (CKR_DEVICE_ERROR): bursts the pool's retry absorbs, and half-second spells
-# where every C_Sign fails (those messages must be tempfailed, never accepted unsigned).
+# Failed C_Sign (CKR_DEVICE_ERROR): first 7 s where every C_Sign fails, longer than the pool
+# retries (those messages must be tempfailed, never accepted unsigned), then bursts and
+# half-second dead spells the pool's retry absorbs.
 inj_sign() {
+	sleep 0.5
+	fault "fail_sign 100000000 0x30"
+	sleep 7
+	fault reset
 	while [ ! -e "$T/inj.stop" ]; do
 		fault "fail_sign 5 0x30"
 		sleep 0.2
@@ -194,6 +199,7 @@ echo "baseline after warm-up: Threads=$base_threads VmRSS=${base_rss} kB"
 
 phase sign "$N" inj_sign
 [ "$dfaults" -gt 0 ] || dt_fail "sign: no fault injected"
+[ "$tf" -gt 0 ] || dt_fail "sign: 7 s of failing C_Sign and no message tempfailed"
 phase close "$N" inj_close
 [ "$dclosed" -gt 0 ] || dt_fail "close: no session closed"
 phase absent "$N" inj_absent
