@@ -10,4 +10,4 @@ RELIABILITY_TESTS = tests/reliability/faultload.sh tests/reliability/security.sh
 	tests/reliability/hostile.sh
 TESTS += $(RELIABILITY_TESTS)
 EXTRA_DIST += $(RELIABILITY_TESTS) tests/reliability/tsan.sh \
-	tests/reliability/valgrind.supp
+	tests/reliability/valgrind.supp tests/reliability/tsan.supp
