@@ -48,8 +48,11 @@ RELIAB_MESSAGES=${RELIAB_MESSAGES:-500}
 RELIAB_SLOW_MESSAGES=${RELIAB_SLOW_MESSAGES:-150}
 # The resumption bound is the plain build's business; TSan makes every message ~10x slower.
 RELIAB_RESUME_LIMIT=${RELIAB_RESUME_LIMIT:-3.0}
+# Nor is memory: TSan's shadow and history grow with every access; bounds are checked in the
+# plain and ASan builds.
+RELIAB_RSS_SLACK_KB=${RELIAB_RSS_SLACK_KB:-1048576}
 export TSAN_OPTIONS top_srcdir top_builddir PYTHON RELIAB_MESSAGES RELIAB_SLOW_MESSAGES \
-	RELIAB_RESUME_LIMIT
+	RELIAB_RESUME_LIMIT RELIAB_RSS_SLACK_KB
 run=""
 if command -v setarch >/dev/null 2>&1 && setarch "$(uname -m)" -R true 2>/dev/null; then
 	run="setarch $(uname -m) -R"
