@@ -7,7 +7,8 @@ dist_contribexamples_DATA = contrib/p11dkim.conf.example
 nodist_contribexamples_DATA = contrib/p11dkim.service
 contribpostfixdir = $(docdir)/examples/postfix
 dist_contribpostfix_DATA = contrib/postfix/main.cf contrib/postfix/master.cf
-dist_doc_DATA = contrib/METRICS.md contrib/YUBIHSM.md contrib/P11-KIT-REMOTE.md
+dist_doc_DATA = contrib/METRICS.md contrib/YUBIHSM.md contrib/P11-KIT-REMOTE.md \
+	contrib/POSTFIX.md
 
 if INSTALL_SYSTEMD_UNIT
 systemdsystemunit_DATA = contrib/p11dkim.service
@@ -23,3 +24,4 @@ contrib/p11dkim.service: $(srcdir)/contrib/p11dkim.service.in Makefile
 
 EXTRA_DIST += contrib/p11dkim.service.in
 CLEANFILES += contrib/p11dkim.service
+EXTRA_DIST += contrib/demo.sh

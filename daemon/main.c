@@ -9,7 +9,6 @@
  */
 #include "config.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <libmilter/mfapi.h>
 #include <limits.h>
@@ -258,10 +257,6 @@ main_token(struct milter_env *env, struct conf *conf)
 		        err.msg[0] != '\0' ? err.msg : p11_strerror(err.status));
 		return -1;
 	}
-	/* Never unmap the module, even after the token is closed at exit: modules with threads of
-	 * their own (network HSM clients) crash when unloaded under them, and leak reports of the
-	 * module's own allocations can then name it. */
-	(void)dlopen(conf->token.module, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
 	keys = keys_build(conf, env->token, main_warn_key, NULL, buf, sizeof(buf));
 	if (keys == NULL) {
 		log_err("%s", buf);

@@ -73,8 +73,9 @@ p11_module_free(struct p11_module *m)
 {
 	if (m->initialized && m->pid == getpid())
 		m->fl->C_Finalize(NULL);
-	if (m->dl != NULL)
-		dlclose(m->dl);
+	/* The module stays mapped (no dlclose): modules that start threads or register atexit
+	   handlers crash when unloaded, and leak reports inside an unloaded module cannot be
+	   attributed. A process loads few modules, once. */
 	pthread_rwlock_destroy(&m->inst);
 	free(m->path);
 	free(m);

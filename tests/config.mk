@@ -12,13 +12,7 @@ tests_config_check_conf_LDADD = config/libconf.la $(CHECK_LIBS) $(LIBCONFIG_LIBS
 TESTS += tests/config/check_conf
 EXTRA_DIST += tests/config/good-design.conf tests/config/good-full.conf
 
-# The fuzz target, replayed over its corpus (libFuzzer itself: see fuzz_conf.c).
-check_PROGRAMS += tests/config/fuzz_conf_replay
-tests_config_fuzz_conf_replay_SOURCES = tests/config/fuzz_conf.c tests/config/fuzz_replay.c
-tests_config_fuzz_conf_replay_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS)
-tests_config_fuzz_conf_replay_LDADD = config/libconf.la $(LIBCONFIG_LIBS)
-TESTS += tests/config/fuzz_conf_replay
-EXTRA_DIST += tests/config/fuzz-corpus
+# Its fuzz target and replay test: tests/fuzz/fuzz_conf.c, in tests/fuzz.mk.
 
 # A benchmark: built by make check, run by hand (it prints figures).
 check_PROGRAMS += tests/config/bench_conf

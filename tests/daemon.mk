@@ -8,7 +8,7 @@ tests_daemon_dm_send_LDADD = tools/libmilterclient.la
 DAEMON_TESTS = tests/daemon/sign.sh tests/daemon/fault.sh tests/daemon/signals.sh \
 	tests/daemon/inet.sh tests/daemon/process.sh
 TESTS += $(DAEMON_TESTS)
-EXTRA_DIST += tests/daemon/lib.sh tests/daemon/demo.sh $(DAEMON_TESTS)
+EXTRA_DIST += tests/daemon/lib.sh $(DAEMON_TESTS)
 
 # Check suites of the daemon's pure modules.
 check_PROGRAMS += tests/daemon/daemon-test

@@ -9,3 +9,4 @@ include $(srcdir)/tests/postfix.mk
 include $(srcdir)/tests/metrics.mk
 include $(srcdir)/tests/contrib.mk
 include $(srcdir)/tests/reliability.mk
+include $(srcdir)/tests/fuzz.mk

@@ -4,8 +4,12 @@
 # then builds and runs `make check` twice: a plain -Werror build, and one under
 # AddressSanitizer + UndefinedBehaviorSanitizer. Each build lives in _build/.
 #
-# Environment: P11DKIM_SKIP_SANITIZERS=1 runs the plain build only; P11DKIM_SKIP_TSAN=1 skips
-# the ThreadSanitizer step (tests/reliability/tsan.sh).
+# Then a bounded libFuzzer run of every fuzz target (tests/fuzz/run.sh), and a ThreadSanitizer
+# build running the pool test and the daemon end to end (tests/reliability/tsan.sh).
+#
+# Environment: P11DKIM_SKIP_SANITIZERS=1 runs the plain build only;
+# P11DKIM_SKIP_FUZZ=1 skips the fuzzing, P11DKIM_FUZZ_SECONDS sets its time
+# per target (default 60; targets run two at a time); P11DKIM_SKIP_TSAN=1 skips the TSan step.
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -68,6 +72,12 @@ build plain --enable-werror || status=1
 if [ "${P11DKIM_SKIP_SANITIZERS:-0}" != 1 ]; then
 	build sanitizers --enable-werror --enable-sanitizers || status=1
 fi
+fuzz_line=""
+if [ "${P11DKIM_SKIP_FUZZ:-0}" != 1 ]; then
+	echo "=== fuzz: libFuzzer, ${P11DKIM_FUZZ_SECONDS:-60} s a target"
+	P11DKIM_FUZZ_DIR="$top/_build/fuzz" tests/fuzz/run.sh || status=1
+	fuzz_line=$(cat "$top/_build/fuzz/summary" 2>/dev/null || echo "fuzz: did not finish")
+fi
 # --- reliability (issue 8): ThreadSanitizer build (_build/tsan) running the pool test and the
 # daemon end to end; TSan cannot share a process with ASan, hence its own build.
 # P11DKIM_SKIP_TSAN=1 skips it.
@@ -83,4 +93,5 @@ fi
 # --- end reliability
 echo "===$summary"
 echo "tests: $total_p passed, $total_f failed, $total_s skipped"
+[ -z "$fuzz_line" ] || echo "$fuzz_line"
 exit $status

@@ -13,6 +13,12 @@ tests_tools_keytool_odkim_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_tools_keytool_odkim_LDADD = tools/libkeytool.la $(CHECK_LIBS)
 TESTS += tests/tools/keytool-odkim
 
+# The parsers of untrusted text under seeded mutations (a libFuzzer target too).
+check_PROGRAMS += tests/tools/keytool-fuzz
+tests_tools_keytool_fuzz_SOURCES = tests/tools/keytool-fuzz.c
+tests_tools_keytool_fuzz_LDADD = tools/libkeytool.la
+TESTS += tests/tools/keytool-fuzz
+
 # Signs stdin in one part through Cryptoki (pkcs11-tool 0.23 cannot for Ed25519 on SoftHSM).
 check_PROGRAMS += tests/tools/keytool-signer
 tests_tools_keytool_signer_SOURCES = tests/tools/keytool-signer.c

@@ -226,37 +226,6 @@ kt_key_list(struct kt_token *tok, int (*cb)(const struct kt_keyinfo *, void *), 
 	return kt_token_with_session(tok, false, kt_key_list_fn, &la, err);
 }
 
-struct kt_count_arg {
-	const char *label;
-	CK_ULONG n;
-};
-
-static CK_RV
-kt_key_count_fn(CK_FUNCTION_LIST_PTR fl, CK_SESSION_HANDLE s, void *arg)
-{
-	struct kt_count_arg *ca = arg;
-	CK_OBJECT_HANDLE h[KT_FIND_MAX];
-
-	return kt_keys_find(fl, s, KT_ANY_CLASS, ca->label, h, KT_FIND_MAX, &ca->n);
-}
-
-int
-kt_key_count(struct kt_token *tok, const char *label, struct kt_error *err)
-{
-	struct kt_count_arg ca = {label, 0};
-
-	if (kt_token_with_session(tok, false, kt_key_count_fn, &ca, err) != 0)
-		return -1;
-	return (int)ca.n;
-}
-
-struct kt_info_arg {
-	const char *label;
-	struct kt_keyinfo *info;
-	struct kt_error *err;
-	const char *token;
-};
-
 /* The one private key labelled LABEL, or an error naming it. */
 static CK_RV
 kt_keys_one_private(CK_FUNCTION_LIST_PTR fl, CK_SESSION_HANDLE s, const char *label,
@@ -282,28 +251,12 @@ kt_keys_one_private(CK_FUNCTION_LIST_PTR fl, CK_SESSION_HANDLE s, const char *la
 	return CKR_OK;
 }
 
-static CK_RV
-kt_key_info_fn(CK_FUNCTION_LIST_PTR fl, CK_SESSION_HANDLE s, void *arg)
-{
-	struct kt_info_arg *ia = arg;
-	CK_OBJECT_HANDLE h;
-	CK_RV rv;
-
-	rv = kt_keys_one_private(fl, s, ia->label, ia->token, &h, ia->err);
-	if (rv == CKR_OK)
-		kt_keys_fill_info(fl, s, h, ia->info);
-	return rv;
-}
-
-int
-kt_key_info(struct kt_token *tok, const char *label, struct kt_keyinfo *info, struct kt_error *err)
-{
-	struct kt_info_arg ia = {label, info, err, kt_token_label(tok)};
-
-	return kt_token_with_session(tok, false, kt_key_info_fn, &ia, err);
-}
-
-int
+/*
+ * The raw 32-byte Ed25519 key inside a CKA_EC_POINT value: either a DER
+ * OCTET STRING (04 20 + 32 bytes, what PKCS#11 3.0 prescribes) or the 32
+ * bytes bare (what some tokens return). -1 for anything else.
+ */
+static int
 kt_key_ec_point_unwrap(const unsigned char *pt, size_t len, unsigned char out[32])
 {
 	if (len == 34 && pt[0] == 0x04 && pt[1] == 0x20) {

@@ -14,8 +14,7 @@
  * it here is wiped (OPENSSL_cleanse) before being freed.
  *
  * Errors: functions return 0, or -1 with err filled, naming the label and
- * the token. KT_EEXIST/KT_ENOENT are reported through err->rv = 0 and the
- * return value of kt_key_exists().
+ * the token (err->rv holds the CK_RV when the token refused, 0 otherwise).
  *
  * Threads: as kt_token_with_session().
  */
@@ -50,13 +49,6 @@ struct kt_keyinfo {
 int kt_key_list(struct kt_token *tok, int (*cb)(const struct kt_keyinfo *, void *), void *arg,
                 struct kt_error *err);
 
-/* How many key objects (private or public) carry LABEL: 0, 1, 2...; -1 on error. */
-int kt_key_count(struct kt_token *tok, const char *label, struct kt_error *err);
-
-/* Fills INFO for the private key labelled LABEL; error if none or several. */
-int kt_key_info(struct kt_token *tok, const char *label, struct kt_keyinfo *info,
-                struct kt_error *err);
-
 /* TYPE: "rsa2048", "rsa3072", "rsa4096" or "ed25519". Refuses a label in use. */
 int kt_key_generate(struct kt_token *tok, const char *label, const char *type,
                     struct kt_error *err);
@@ -67,18 +59,11 @@ int kt_key_import(struct kt_token *tok, const char *label, EVP_PKEY *pkey, struc
 /* The public key of the key labelled LABEL, read from the token. */
 int kt_key_public(struct kt_token *tok, const char *label, EVP_PKEY **out, struct kt_error *err);
 
-/* Destroys every key object labelled LABEL; *n = how many. Error if none. */
+/* Destroys the private and public key objects labelled LABEL; *n = how many. Error if none. */
 int kt_key_destroy(struct kt_token *tok, const char *label, int *n, struct kt_error *err);
 
 /* True if TYPE names a type kt_key_generate() knows. */
 bool kt_key_type_valid(const char *type);
-
-/*
- * The raw 32-byte Ed25519 key inside a CKA_EC_POINT value: either a DER
- * OCTET STRING (04 20 + 32 bytes, what PKCS#11 3.0 prescribes) or the 32
- * bytes bare (what some tokens return). -1 for anything else.
- */
-int kt_key_ec_point_unwrap(const unsigned char *pt, size_t len, unsigned char out[32]);
 
 /* DER of the Ed25519 OID 1.3.101.112, for CKA_EC_PARAMS. */
 extern const unsigned char kt_ed25519_oid[5];

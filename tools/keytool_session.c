@@ -31,12 +31,6 @@ kt_error_set(struct kt_error *err, unsigned long rv, const char *fmt, ...)
 	return -1;
 }
 
-const char *
-kt_ckr_name(unsigned long rv, char *buf, size_t len)
-{
-	return p11_ckr_name(rv, buf, len);
-}
-
 struct kt_token *
 kt_token_open(const struct kt_token_opts *opts, struct kt_error *err)
 {

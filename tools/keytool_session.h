@@ -61,9 +61,6 @@ typedef CK_RV (*kt_session_fn)(CK_FUNCTION_LIST_PTR fl, CK_SESSION_HANDLE s, voi
 int kt_token_with_session(struct kt_token *tok, bool rw, kt_session_fn fn, void *arg,
                           struct kt_error *err);
 
-/* "CKR_PIN_INCORRECT" and so on; "CKR_0x..." in BUF for unknown values (p11_ckr_name). */
-const char *kt_ckr_name(unsigned long rv, char *buf, size_t len);
-
 /* Fills err->msg with printf-style text and sets err->rv. Returns -1. */
 int kt_error_set(struct kt_error *err, unsigned long rv, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -19,7 +19,7 @@ kt_uri_hex(char c)
 	return (c | 0x20) - 'a' + 10;
 }
 
-char *
+static char *
 kt_uri_attr(const char *uri, const char *name)
 {
 	size_t nl = strlen(name), i, n = 0;

@@ -6,7 +6,7 @@ set -eu
 
 # Keep in step with configure.ac and with what the tests call.
 packages="gcc make autoconf automake libtool pkg-config
-	libmilter-dev libp11-dev libp11-kit-dev libssl-dev libconfig-dev check
+	libmilter-dev libp11-kit-dev libssl-dev libconfig-dev check
 	softhsm2 opensc python3 python3-dkim python3-dnspython opendkim opendkim-tools libopendkim-dev
 	dnsmasq-base clang libclang-rt-14-dev procps
 	postfix man-db groff-base valgrind"

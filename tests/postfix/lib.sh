@@ -192,6 +192,11 @@ pf_cleanup() {
 	if [ "$rc" != 0 ] && [ -n "${PF:-}" ] && [ -f "$PF/maillog" ]; then
 		echo "--- $PF/maillog (last 60 lines)"
 		tail -n 60 "$PF/maillog"
+		for l in "$PF"/milter*.log; do
+			[ -f "$l" ] || continue
+			echo "--- $l (last 40 lines)"
+			tail -n 40 "$l"
+		done
 	fi
 	if [ "${KEEP:-0}" = 1 ]; then
 		echo "postfix-e2e: kept $PF"

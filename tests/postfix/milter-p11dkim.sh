@@ -1,7 +1,9 @@
 # tests/postfix/milter-p11dkim.sh: p11dkim (this build's daemon/p11dkim) as the
-# milter under test, its keys in a fresh SoftHSM token made for this run: one
-# RSA-2048 and one Ed25519 key for example.com, so each signed message must
-# carry two signatures. Sourced by e2e.sh after lib.sh.
+# milter under test, its keys in a fresh SoftHSM token made for this run by
+# this build's p11dkim-keytool (generate, then dns for the TXT records, which
+# are checked against pkcs11-tool's reading of the token): one RSA-2048 and
+# one Ed25519 key for example.com, so each signed message must carry two
+# signatures. Sourced by e2e.sh after lib.sh.
 # Sets: MILTER_SOCKET (Postfix syntax), MILTER_KEYS ("NAME TXT" lines),
 # MILTER_SIGS (signatures on one signed message), MILTER_RESIGN (signatures
 # after two signing passes: p11dkim does not sign again a message that
@@ -13,6 +15,7 @@ SOFTHSM_MODULE=${SOFTHSM_MODULE:-/usr/lib/softhsm/libsofthsm2.so}
 
 milter_require() {
 	P11DKIM=${P11DKIM:-${top_builddir:-$here/../..}/daemon/p11dkim}
+	KEYTOOL=${KEYTOOL:-${top_builddir:-$here/../..}/tools/p11dkim-keytool}
 	if ! [ -x "$P11DKIM" ]; then
 		# Before the daemon's sources are in this tree there is nothing to
 		# test; once they are, a missing binary is a failure.
@@ -23,6 +26,7 @@ milter_require() {
 		pf_log "FAIL: $P11DKIM not built"
 		exit 1
 	fi
+	[ -x "$KEYTOOL" ] || { pf_log "FAIL: $KEYTOOL not built"; exit 1; }
 	for t in softhsm2-util pkcs11-tool; do
 		command -v "$t" >/dev/null 2>&1 || { pf_log "SKIP: $t missing"; exit 77; }
 	done
@@ -64,19 +68,27 @@ milter_prepare() {
 	export SOFTHSM2_CONF
 	softhsm2-util --init-token --free --label dkim --so-pin 12345678 --pin 4321 >/dev/null ||
 	    return 1
-	for k in "rsa:2048 example.com-rsa 01" "EC:edwards25519 example.com-ed 02"; do
-		set -- $k
-		pkcs11-tool --module "$SOFTHSM_MODULE" --token-label dkim --login --pin 4321 \
-		    --keypairgen --key-type "$1" --label "$2" --id "$3" >/dev/null || return 1
-	done
-	rsa=$(p11_pubkey example.com-rsa) || return 1
-	ed=$(p11_pubkey example.com-ed) || return 1
-	{
-		printf 'rsa2026._domainkey.example.com v=DKIM1; k=rsa; p=%s\n' "$rsa"
-		printf 'ed2026._domainkey.example.com v=DKIM1; k=ed25519; p=%s\n' "$ed"
-	} >"$MILTER_KEYS"
 	printf '4321\n' >"$d/pin"
 	chmod 600 "$d/pin"
+	: >"$MILTER_KEYS"
+	for k in "rsa2048 example.com-rsa rsa2026" "ed25519 example.com-ed ed2026"; do
+		set -- $k
+		kt="--module $SOFTHSM_MODULE --token dkim --pin-file $d/pin --label $2"
+		# shellcheck disable=SC2086
+		"$KEYTOOL" generate $kt --type "$1" >>"$PF/milter.log" 2>&1 || return 1
+		# shellcheck disable=SC2086
+		rec=$("$KEYTOOL" dns $kt --domain example.com --selector "$3" --one-line) ||
+		    return 1
+		pub=$(p11_pubkey "$2") || return 1
+		case "$rec" in
+		*"; p=$pub") ;;
+		*)
+			pf_log "keytool's record for $2 does not hold the token's key: $rec"
+			return 1
+			;;
+		esac
+		printf '%s._domainkey.example.com %s\n' "$3" "$rec" >>"$MILTER_KEYS"
+	done
 	cat >"$d/p11dkim.conf" <<EOC
 socket = "inet:$MILTER_PORT@127.0.0.1";
 log = "stderr";
