@@ -96,8 +96,7 @@ rl_abort(struct rl_run *r)
 enum rl_phase { RL_CONNECT, RL_HELO, RL_MAIL, RL_RCPT, RL_HEADER, RL_EOH, RL_BODY, RL_ALL };
 
 static int
-rl_run_case(struct rl_run *r, enum rl_phase upto, int drop, const char *body, size_t blen,
-            int nbig)
+rl_run_case(struct rl_run *r, enum rl_phase upto, int drop, const char *body, size_t blen, int nbig)
 {
 	unsigned char fam[3] = {SMFIA_INET, 0, 25};
 	const void *cp[3] = {"client.example.net", fam, "127.0.0.1"};
