@@ -404,8 +404,13 @@ milter_abort(SMFICTX *ctx)
 {
 	struct milter_conn *c = smfi_getpriv(ctx);
 
-	if (c != NULL)
-		milter_msg_end(c);
+	if (c == NULL)
+		return SMFIS_CONTINUE;
+	/* Once per message: the MTA also aborts after messages that already ended. */
+	if (c->active)
+		log_info("%s: not signed: aborted by the MTA before the end of the message",
+		         milter_qid(ctx));
+	milter_msg_end(c);
 	return SMFIS_CONTINUE;
 }
 
@@ -416,6 +421,10 @@ milter_close(SMFICTX *ctx)
 
 	if (c == NULL)
 		return SMFIS_CONTINUE;
+	/* The MTA went away mid-message (or libmilter dropped it, e.g. for an oversized packet). */
+	if (c->active)
+		log_info("%s: not signed: connection closed before the end of the message",
+		         milter_qid(ctx));
 	milter_msg_end(c);
 	dkim_signer_free(c->signer);
 	free(c->from.p);

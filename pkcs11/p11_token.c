@@ -59,6 +59,7 @@ p11_token_find_slot(p11_token *tok, CK_TOKEN_INFO *found, struct p11_error *err)
 	CK_ULONG n = 64;
 	CK_TOKEN_INFO ti;
 	CK_RV rv;
+	char label[sizeof(tok->label)], serial[sizeof(tok->serial)];
 
 	if (!tok->mod->initialized) {
 		p11_err_set(err, P11_ERR_TOKEN_GONE, 0, "module %s is not initialised",
@@ -76,8 +77,14 @@ p11_token_find_slot(p11_token *tok, CK_TOKEN_INFO *found, struct p11_error *err)
 		if (found != NULL)
 			*found = ti;
 		tok->slot = slots[i];
-		p11_token_unpad(tok->label, ti.label, sizeof(ti.label));
-		p11_token_unpad(tok->serial, ti.serialNumber, sizeof(ti.serialNumber));
+		/* Other threads read label and serial without tok->state (error texts): a
+		 * re-find after the token came back writes them only if they changed. */
+		p11_token_unpad(label, ti.label, sizeof(ti.label));
+		p11_token_unpad(serial, ti.serialNumber, sizeof(ti.serialNumber));
+		if (strcmp(label, tok->label) != 0)
+			memcpy(tok->label, label, sizeof(tok->label));
+		if (strcmp(serial, tok->serial) != 0)
+			memcpy(tok->serial, serial, sizeof(tok->serial));
 		return P11_OK;
 	}
 	p11_err_set(err, P11_ERR_TOKEN_NOT_FOUND, 0, "no token \"%s\" present in module %s",

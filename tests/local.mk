@@ -8,5 +8,6 @@ include $(srcdir)/tests/tools.mk
 include $(srcdir)/tests/postfix.mk
 include $(srcdir)/tests/metrics.mk
 include $(srcdir)/tests/contrib.mk
+include $(srcdir)/tests/reliability.mk
 include $(srcdir)/tests/fuzz.mk
 EXTRA_DIST += tests/bench/compare.sh tests/bench/compare-lib.sh tests/bench/compare-table.sh

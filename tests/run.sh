@@ -4,11 +4,12 @@
 # then builds and runs `make check` twice: a plain -Werror build, and one under
 # AddressSanitizer + UndefinedBehaviorSanitizer. Each build lives in _build/.
 #
-# Then a bounded libFuzzer run of every fuzz target (tests/fuzz/run.sh).
+# Then a bounded libFuzzer run of every fuzz target (tests/fuzz/run.sh), and a ThreadSanitizer
+# build running the pool test and the daemon end to end (tests/reliability/tsan.sh).
 #
 # Environment: P11DKIM_SKIP_SANITIZERS=1 runs the plain build only;
 # P11DKIM_SKIP_FUZZ=1 skips the fuzzing, P11DKIM_FUZZ_SECONDS sets its time
-# per target (default 60; targets run two at a time).
+# per target (default 60; targets run two at a time); P11DKIM_SKIP_TSAN=1 skips the TSan step.
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -77,6 +78,19 @@ if [ "${P11DKIM_SKIP_FUZZ:-0}" != 1 ]; then
 	P11DKIM_FUZZ_DIR="$top/_build/fuzz" tests/fuzz/run.sh || status=1
 	fuzz_line=$(cat "$top/_build/fuzz/summary" 2>/dev/null || echo "fuzz: did not finish")
 fi
+# --- reliability (issue 8): ThreadSanitizer build (_build/tsan) running the pool test and the
+# daemon end to end; TSan cannot share a process with ASan, hence its own build.
+# P11DKIM_SKIP_TSAN=1 skips it.
+if [ "${P11DKIM_SKIP_TSAN:-0}" != 1 ]; then
+	rm -rf "$top/_build/tsan"
+	if tests/reliability/tsan.sh; then
+		summary="$summary tsan: passed;"
+	else
+		summary="$summary tsan: FAILED;"
+		status=1
+	fi
+fi
+# --- end reliability
 echo "===$summary"
 echo "tests: $total_p passed, $total_f failed, $total_s skipped"
 [ -z "$fuzz_line" ] || echo "$fuzz_line"

@@ -9,7 +9,7 @@ packages="gcc make autoconf automake libtool pkg-config
 	libmilter-dev libsystemd-dev libp11-kit-dev libssl-dev libconfig-dev check
 	softhsm2 opensc python3 python3-dkim python3-dnspython opendkim opendkim-tools libopendkim-dev
 	dnsmasq-base clang libclang-rt-14-dev procps
-	postfix man-db groff-base"
+	postfix man-db groff-base valgrind"
 
 missing=""
 for p in $packages; do
