@@ -31,6 +31,7 @@ dt_cleanup() {
 		kill -KILL "$DT_PID" 2>/dev/null
 	fi
 	[ -n "${T:-}" ] && [ -z "${DT_KEEP:-}" ] && rm -rf "$T"
+	[ -z "${DT_LSAN:-}" ] || rm -rf "$DT_LSAN"
 }
 
 dt_fail() {
@@ -69,6 +70,20 @@ dt_init() {
 	T=$(mktemp -d "${TMPDIR:-/tmp}/p11dkim-$1.XXXXXX")
 	chmod 700 "$T"
 	trap dt_cleanup EXIT
+	# LeakSanitizer reads its suppressions at exit, after a daemon run with `user` has dropped
+	# privileges; the source tree may be unreadable to that user (/root), so give it a copy
+	# anyone can read.
+	case ${LSAN_OPTIONS:-} in
+	*suppressions=*)
+		DT_LSAN=$(mktemp -d "${TMPDIR:-/tmp}/p11dkim-lsan.XXXXXX")
+		chmod 755 "$DT_LSAN"
+		cp "$top_srcdir/tests/lsan.supp" "$DT_LSAN/lsan.supp"
+		chmod 644 "$DT_LSAN/lsan.supp"
+		LSAN_OPTIONS=$(printf '%s' "$LSAN_OPTIONS" |
+			sed "s|suppressions=[^:]*|suppressions=$DT_LSAN/lsan.supp|")
+		export LSAN_OPTIONS
+		;;
+	esac
 	softhsm_setup "$T/hsm" || dt_fail "softhsm_setup"
 	softhsm_default_keys || dt_fail "softhsm keys"
 	rsa=$(dt_dns_value dkim-rsa rsa) || dt_fail "reading the RSA public key"
