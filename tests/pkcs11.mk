@@ -24,7 +24,7 @@ tests_pkcs11_p11_pool_test_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_p11_pool_test_LDADD = $(P11_TEST_LIBS)
 
 TESTS += tests/pkcs11/p11-test.sh tests/pkcs11/p11-pool.sh
-EXTRA_DIST += tests/pkcs11/p11-test.sh tests/pkcs11/p11-pool.sh tests/pkcs11/tsan.sh tests/bench/pool-bench.sh \
+EXTRA_DIST += tests/pkcs11/p11-test.sh tests/pkcs11/p11-pool.sh tests/bench/pool-bench.sh \
 	tests/lib/softhsm.sh
 
 # The benchmark (a program that prints figures, not a test): see tests/bench/pool-bench.c.
