@@ -96,6 +96,28 @@ dkim_body_save(struct dkim_body *b, const struct dkim_body_st *s)
 	b->started = s->started;
 }
 
+/*
+ * Skips whole 8-byte words in which no byte is below '!': no CR, LF, SP, HTAB (nor any other
+ * control byte) can be there, so every byte is line content in both canonicalizations. Base64
+ * attachments, the bulk of a large message, then cost a fraction of the byte loop. The test is
+ * the "has a byte less than n" bit trick: exact as a yes/no answer for n <= 128, and the same on
+ * either byte order.
+ */
+static const unsigned char *
+dkim_body_skip_plain(const unsigned char *q, const unsigned char *end)
+{
+	const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
+	uint64_t w;
+
+	while (end - q >= 8) {
+		memcpy(&w, q, sizeof(w));
+		if (((w - ones * '!') & ~w & highs) != 0)
+			break;
+		q += 8;
+	}
+	return q;
+}
+
 dkim_status
 dkim_body_update(struct dkim_body *b, const unsigned char *data, size_t len)
 {
@@ -124,11 +146,21 @@ dkim_body_update(struct dkim_body *b, const unsigned char *data, size_t len)
 			/* One SP between words stays as it is under relaxed too: keep it in the
 			 * run, so that prose is copied a line at a time, not a word. */
 			for (q = p + 1;;) {
+				q = dkim_body_skip_plain(q, end);
 				while (q < end && cls[*q] == 0)
 					q++;
-				if (q + 1 >= end || *q != ' ' || cls[q[1]] != 0)
-					break;
-				q += 2;
+				if (q + 1 < end && *q == ' ' && cls[q[1]] == 0) {
+					q += 2;
+					continue;
+				}
+				/* A line with content ends in CRLF and the next starts with
+				 * content: both canonicalizations keep that CRLF as it is, so
+				 * the run goes on (base64 goes through a buffer at a time). */
+				if (q + 2 < end && q[0] == '\r' && q[1] == '\n' && cls[q[2]] == 0) {
+					q += 3;
+					continue;
+				}
+				break;
 			}
 			n = (size_t)(q - p);
 			if (n > DKIM_BODY_BUFSIZE - s.o) {

@@ -9,6 +9,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,6 +18,32 @@
 
 static pthread_mutex_t p11_module_registry_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct p11_module *p11_module_registry;
+
+/* This process's id, kept current in a fork child by pthread_atfork: p11_module_forked() runs
+ * once per signature, and getpid() is a system call, which costs a microsecond on the virtual
+ * machines we measure on. */
+static pthread_once_t p11_module_pid_once = PTHREAD_ONCE_INIT;
+static atomic_long p11_module_pid;
+
+static void
+p11_module_pid_refresh(void)
+{
+	atomic_store(&p11_module_pid, (long)getpid());
+}
+
+static void
+p11_module_pid_setup(void)
+{
+	p11_module_pid_refresh();
+	(void)pthread_atfork(NULL, NULL, p11_module_pid_refresh);
+}
+
+static long
+p11_module_self(void)
+{
+	(void)pthread_once(&p11_module_pid_once, p11_module_pid_setup);
+	return atomic_load_explicit(&p11_module_pid, memory_order_relaxed);
+}
 
 #define P11_REINIT_BACKOFF_MIN_MS 20
 #define P11_REINIT_BACKOFF_MAX_MS 1000
@@ -153,7 +180,7 @@ p11_module_put(struct p11_module *m)
 bool
 p11_module_forked(const struct p11_module *m, struct p11_error *err)
 {
-	if (m->pid == getpid())
+	if ((long)m->pid == p11_module_self())
 		return false;
 	p11_err_set(
 	    err, P11_ERR_MODULE, 0,

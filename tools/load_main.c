@@ -252,6 +252,10 @@ load_run(struct load_ctx *ctx, struct load_counts *total, struct load_lat *lat,
 	}
 	for (i = 0; i < started; i++) {
 		pthread_join(w[i].tid, NULL);
+		if (i == 0 || w[i].counts.messages < run->conn_min)
+			run->conn_min = w[i].counts.messages;
+		if (w[i].counts.messages > run->conn_max)
+			run->conn_max = w[i].counts.messages;
 		load_counts_merge(total, &w[i].counts);
 		(void)load_lat_merge(lat, &w[i].lat);
 		load_lat_free(&w[i].lat);

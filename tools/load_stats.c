@@ -106,16 +106,20 @@ load_stats_print(FILE *out, const struct load_counts *c, struct load_lat *l,
 	        (unsigned long long)c->errors, (unsigned long long)c->connections);
 	fprintf(out, "cpu_user_seconds=%.3f\ncpu_system_seconds=%.3f\ncpu_ms_per_message=%.4f\n",
 	        run->cpu_user, run->cpu_sys, cpu_ms);
+	fprintf(out, "messages_per_connection_min=%llu\nmessages_per_connection_max=%llu\n",
+	        (unsigned long long)run->conn_min, (unsigned long long)run->conn_max);
 	fprintf(out,
 	        "# %llu messages in %.2f s over %d connection(s): %.1f messages/s\n"
 	        "# latency ms: p50 %.2f  p90 %.2f  p99 %.2f  max %.2f\n"
 	        "# %llu signatures; %llu continue, %llu accept, %llu tempfail, %llu reject, "
 	        "%llu discard, %llu errors\n"
-	        "# load generator CPU: %.3f s (%.4f ms per message)\n",
+	        "# load generator CPU: %.3f s (%.4f ms per message)\n"
+	        "# messages per connection: fewest %llu, most %llu\n",
 	        (unsigned long long)c->messages, run->seconds, run->conns, rate, load_pct(l, 50),
 	        load_pct(l, 90), load_pct(l, 99), l->n ? l->v[l->n - 1] : 0.0,
 	        (unsigned long long)c->signatures, (unsigned long long)c->continued,
 	        (unsigned long long)c->accepted, (unsigned long long)c->tempfails,
 	        (unsigned long long)c->rejects, (unsigned long long)c->discards,
-	        (unsigned long long)c->errors, cpu, cpu_ms);
+	        (unsigned long long)c->errors, cpu, cpu_ms, (unsigned long long)run->conn_min,
+	        (unsigned long long)run->conn_max);
 }

@@ -39,6 +39,10 @@ struct load_run {
 	double cpu_user; /* this process, seconds */
 	double cpu_sys;
 	int conns;
+	/* messages answered on the least and the most served connection: a milter that starves
+	 * some connections shows it here, while its percentiles, taken over the messages that
+	 * did get through, look better than what its clients lived through */
+	uint64_t conn_min, conn_max;
 };
 
 /* Prints key=value lines, then a "# " human summary; sorts l. */

@@ -201,6 +201,16 @@ make_body(size_t size, uint32_t seed, size_t *len)
 			o += 2;
 		} else if (r < 13) { /* a lone CR */
 			b[o++] = '\r';
+		} else if (r < 40) {
+			/* A long run with no WSP, as base64 or 8-bit text: the body's word-at-a-time
+			 * path. Bytes from '!' (its edge) up to 0xff, with now and then a control
+			 * byte that is content in both canonicalizations (VT, 0x1f, NUL). */
+			for (n = rnd(&seed) % 200, i = 0; i < n; i++) {
+				uint32_t c = rnd(&seed) % 225;
+				b[o++] = c == 0 ? 0x0b : c == 1 ? 0x1f : c == 2 ? 0 : (unsigned char)(0x1e + c);
+			}
+			memcpy(b + o, r & 1 ? "\r\n" : "\n", 2 - (r & 1 ? 0 : 1));
+			o += r & 1 ? 2 : 1;
 		} else { /* a line of words, WSP runs and trailing WSP */
 			for (n = rnd(&seed) % 70, i = 0; i < n; i++) {
 				uint32_t c = rnd(&seed) % 16;
