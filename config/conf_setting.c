@@ -141,6 +141,14 @@ conf_strdup(struct conf_ctx *ctx, const char *s)
 	return d;
 }
 
+/* G's member NAME, or NULL; its path ("GPATH.NAME") into PATH either way, for messages. */
+static config_setting_t *
+conf_member(const config_setting_t *g, const char *gpath, const char *name, char *path)
+{
+	conf_path_member(path, gpath, name);
+	return config_setting_get_member(g, name);
+}
+
 static int
 conf_wrong_type(struct conf_ctx *ctx, const config_setting_t *s, const char *path, const char *want)
 {
@@ -179,9 +187,7 @@ conf_get_string(struct conf_ctx *ctx, const config_setting_t *g, const char *gpa
 	char path[CONF_PATH_MAX];
 	config_setting_t *s;
 
-	conf_path_member(path, gpath, name);
-	s = config_setting_get_member(g, name);
-	if (s == NULL) {
+	if ((s = conf_member(g, gpath, name, path)) == NULL) {
 		if (required)
 			conf_err(ctx, g, path, "required setting missing");
 		return 0;
@@ -196,9 +202,7 @@ conf_get_bool(struct conf_ctx *ctx, const config_setting_t *g, const char *gpath
 	char path[CONF_PATH_MAX];
 	config_setting_t *s;
 
-	conf_path_member(path, gpath, name);
-	s = config_setting_get_member(g, name);
-	if (s == NULL)
+	if ((s = conf_member(g, gpath, name, path)) == NULL)
 		return 0;
 	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
 		return conf_wrong_type(ctx, s, path, "a boolean (true or false)");
@@ -214,9 +218,7 @@ conf_get_int(struct conf_ctx *ctx, const config_setting_t *g, const char *gpath,
 	config_setting_t *s;
 	long long v;
 
-	conf_path_member(path, gpath, name);
-	s = config_setting_get_member(g, name);
-	if (s == NULL)
+	if ((s = conf_member(g, gpath, name, path)) == NULL)
 		return 0;
 	if (config_setting_type(s) != CONFIG_TYPE_INT &&
 	    config_setting_type(s) != CONFIG_TYPE_INT64)
@@ -241,9 +243,7 @@ conf_get_group(struct conf_ctx *ctx, const config_setting_t *g, const char *gpat
 	char path[CONF_PATH_MAX];
 	config_setting_t *s;
 
-	conf_path_member(path, gpath, name);
-	s = config_setting_get_member(g, name);
-	if (s == NULL) {
+	if ((s = conf_member(g, gpath, name, path)) == NULL) {
 		if (required)
 			conf_err(ctx, config_setting_is_root(g) ? NULL : g, path,
 			         "required group missing");
@@ -263,9 +263,7 @@ conf_get_list(struct conf_ctx *ctx, const config_setting_t *g, const char *gpath
 	config_setting_t *s;
 	int t;
 
-	conf_path_member(path, gpath, name);
-	s = config_setting_get_member(g, name);
-	if (s == NULL)
+	if ((s = conf_member(g, gpath, name, path)) == NULL)
 		return 0;
 	t = config_setting_type(s);
 	if (t != CONFIG_TYPE_LIST && (lists_only || t != CONFIG_TYPE_ARRAY))

@@ -106,6 +106,40 @@ kt_dns_owner(struct kt_ctx *ctx, const struct kt_dns_opts *o, char *buf, size_t 
 	return 0;
 }
 
+/*
+ * What `dns` and `check` start with: their options into O, the record's owner
+ * name into OWNER. Returns -1 to go on, or the exit code to return now.
+ */
+static int
+kt_dns_begin(struct kt_ctx *ctx, int argc, char **argv, const struct option *lo, const char *help,
+             struct kt_dns_opts *o, char *owner, size_t olen)
+{
+	int r;
+
+	memset(o, 0, sizeof(*o));
+	if ((r = kt_opts(ctx, argc, argv, lo, help, kt_dns_opt, o)) >= 0)
+		return KT_OPTS_DONE(r);
+	if (kt_dns_owner(ctx, o, owner, olen) != 0)
+		return KT_EXIT_USAGE;
+	return -1;
+}
+
+/* The token's public key LABEL into *PK; KT_EXIT_TOKEN after printing why. */
+static int
+kt_dns_pubkey(struct kt_ctx *ctx, const char *label, EVP_PKEY **pk)
+{
+	struct kt_error err = {0, ""};
+	struct kt_token *tok;
+
+	if ((tok = kt_ctx_token(ctx)) == NULL)
+		return KT_EXIT_TOKEN;
+	if (kt_key_public(tok, label, pk, &err) != 0) {
+		kt_errx(ctx, "%s", err.msg);
+		return KT_EXIT_TOKEN;
+	}
+	return KT_EXIT_OK;
+}
+
 int
 kt_cmd_dns(struct kt_ctx *ctx, int argc, char **argv)
 {
@@ -128,17 +162,12 @@ kt_cmd_dns(struct kt_ctx *ctx, int argc, char **argv)
 	    "--testing adds t=y; --revoke prints the record with an empty p= to retire a "
 	    "selector.\n";
 	struct kt_dns_opts o;
-	struct kt_error err = {0, ""};
-	struct kt_token *tok;
 	EVP_PKEY *pk = NULL;
 	char owner[300], *value;
 	int r;
 
-	memset(&o, 0, sizeof(o));
-	if ((r = kt_opts(ctx, argc, argv, lo, help, kt_dns_opt, &o)) >= 0)
-		return KT_OPTS_DONE(r);
-	if (kt_dns_owner(ctx, &o, owner, sizeof(owner)) != 0)
-		return KT_EXIT_USAGE;
+	if ((r = kt_dns_begin(ctx, argc, argv, lo, help, &o, owner, sizeof(owner))) >= 0)
+		return r;
 	if (o.type != NULL &&
 	    (!o.revoke || (strcmp(o.type, "rsa") != 0 && strcmp(o.type, "ed25519") != 0))) {
 		kt_errx(ctx, "--type rsa|ed25519 goes with --revoke only");
@@ -148,14 +177,8 @@ kt_cmd_dns(struct kt_ctx *ctx, int argc, char **argv)
 		kt_errx(ctx, "--label is required (or --revoke --type)");
 		return KT_EXIT_USAGE;
 	}
-	if (o.label != NULL) {
-		if ((tok = kt_ctx_token(ctx)) == NULL)
-			return KT_EXIT_TOKEN;
-		if (kt_key_public(tok, o.label, &pk, &err) != 0) {
-			kt_errx(ctx, "%s", err.msg);
-			return KT_EXIT_TOKEN;
-		}
-	}
+	if (o.label != NULL && (r = kt_dns_pubkey(ctx, o.label, &pk)) != KT_EXIT_OK)
+		return r;
 	value =
 	    kt_dns_value(pk, o.type != NULL && strcmp(o.type, "ed25519") == 0, o.testing, o.revoke);
 	EVP_PKEY_free(pk);
@@ -257,29 +280,20 @@ kt_cmd_check(struct kt_ctx *ctx, int argc, char **argv)
 	    "exits 0 only when the published key is the token's key, at least 2048 bits for RSA,\n"
 	    "and t=y is not set.\n";
 	struct kt_dns_opts o;
-	struct kt_error err = {0, ""};
-	struct kt_token *tok;
 	enum kt_verdict v = KT_VERDICT_OK;
 	EVP_PKEY *pk = NULL;
 	char owner[300], detail[512] = "", *txt;
 	size_t len;
 	int r;
 
-	memset(&o, 0, sizeof(o));
-	if ((r = kt_opts(ctx, argc, argv, lo, help, kt_dns_opt, &o)) >= 0)
-		return KT_OPTS_DONE(r);
-	if (kt_dns_owner(ctx, &o, owner, sizeof(owner)) != 0)
-		return KT_EXIT_USAGE;
+	if ((r = kt_dns_begin(ctx, argc, argv, lo, help, &o, owner, sizeof(owner))) >= 0)
+		return r;
 	if (o.label == NULL) {
 		kt_errx(ctx, "--label is required");
 		return KT_EXIT_USAGE;
 	}
-	if ((tok = kt_ctx_token(ctx)) == NULL)
-		return KT_EXIT_TOKEN;
-	if (kt_key_public(tok, o.label, &pk, &err) != 0) {
-		kt_errx(ctx, "%s", err.msg);
-		return KT_EXIT_TOKEN;
-	}
+	if ((r = kt_dns_pubkey(ctx, o.label, &pk)) != KT_EXIT_OK)
+		return r;
 	txt = kt_check_fetch(ctx, &o, owner, &len, &v, detail, sizeof(detail));
 	if (txt == NULL && o.record != NULL) {
 		EVP_PKEY_free(pk);

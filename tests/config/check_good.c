@@ -49,6 +49,19 @@ good_assert_cidr(const struct conf_cidr *c, int family, const char *addr, unsign
 	ck_assert_uint_eq(c->prefix, prefix);
 }
 
+/* The sign group's defaults, which the DESIGN.md example also spells out. */
+static void
+good_assert_sign_defaults(const struct conf *c)
+{
+	ck_assert_int_eq(c->sign.hdr_canon, CONF_CANON_RELAXED);
+	ck_assert_int_eq(c->sign.body_canon, CONF_CANON_RELAXED);
+	ck_assert_uint_eq(c->sign.ninternal, 2);
+	good_assert_cidr(&c->sign.internal_hosts[0], AF_INET, "127.0.0.1", 32);
+	good_assert_cidr(&c->sign.internal_hosts[1], AF_INET6, "::1", 128);
+	ck_assert(c->sign.sign_authenticated);
+	ck_assert_int_eq(c->sign.on_token_error, CONF_ON_ERROR_TEMPFAIL);
+}
+
 START_TEST(test_good_design)
 {
 	struct conf *c = good_load_file("good-design.conf");
@@ -65,13 +78,7 @@ START_TEST(test_good_design)
 	ck_assert_uint_eq(c->token.sessions, 8);
 	ck_assert_uint_eq(c->token.borrow_timeout_ms, 5000);
 	ck_assert(!c->token.allow_extractable);
-	ck_assert_int_eq(c->sign.hdr_canon, CONF_CANON_RELAXED);
-	ck_assert_int_eq(c->sign.body_canon, CONF_CANON_RELAXED);
-	ck_assert_uint_eq(c->sign.ninternal, 2);
-	good_assert_cidr(&c->sign.internal_hosts[0], AF_INET, "127.0.0.1", 32);
-	good_assert_cidr(&c->sign.internal_hosts[1], AF_INET6, "::1", 128);
-	ck_assert(c->sign.sign_authenticated);
-	ck_assert_int_eq(c->sign.on_token_error, CONF_ON_ERROR_TEMPFAIL);
+	good_assert_sign_defaults(c);
 	ck_assert_uint_eq(c->ndomains, 1);
 	ck_assert_str_eq(c->domains[0].domain, "example.com");
 	ck_assert(c->domains[0].subdomains);
@@ -164,13 +171,7 @@ START_TEST(test_good_defaults)
 	ck_assert_uint_eq(c->token.borrow_timeout_ms, 5000);
 	ck_assert(!c->token.allow_extractable);
 	ck_assert_str_eq(c->token.pin_env, "PIN");
-	ck_assert_int_eq(c->sign.hdr_canon, CONF_CANON_RELAXED);
-	ck_assert_int_eq(c->sign.body_canon, CONF_CANON_RELAXED);
-	ck_assert_uint_eq(c->sign.ninternal, 2);
-	good_assert_cidr(&c->sign.internal_hosts[0], AF_INET, "127.0.0.1", 32);
-	good_assert_cidr(&c->sign.internal_hosts[1], AF_INET6, "::1", 128);
-	ck_assert(c->sign.sign_authenticated);
-	ck_assert_int_eq(c->sign.on_token_error, CONF_ON_ERROR_TEMPFAIL);
+	good_assert_sign_defaults(c);
 	ck_assert_ptr_null(c->sign.headers);
 	ck_assert_uint_eq(c->sign.nheaders, 0);
 	ck_assert(c->sign.oversign);

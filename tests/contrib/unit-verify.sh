@@ -2,6 +2,9 @@
 # The generated contrib/p11dkim.service passes `systemd-analyze verify`:
 # every directive known to this systemd, values well-formed. The program
 # paths are replaced with /bin/true (verify insists that they exist).
+# Any output at all fails the test: verify reports an unknown key, section or
+# value as a warning and still exits 0. systemd-analyze comes with Debian's
+# systemd package (tests/lib/install-deps.sh); no running systemd is needed.
 set -u
 unit=${top_builddir:?}/contrib/p11dkim.service
 command -v systemd-analyze >/dev/null 2>&1 || { echo "SKIP: no systemd-analyze"; exit 77; }
@@ -11,7 +14,7 @@ trap 'rm -rf "$d"' EXIT
 sed -e 's|^\(ExecStart[A-Za-z]*=\)[^ ]*|\1/bin/true|' "$unit" >"$d/p11dkim.service"
 out=$(systemd-analyze verify --man=no "$d/p11dkim.service" 2>&1)
 rc=$?
-echo "$out"
+[ -z "$out" ] || echo "$out"
 if [ $rc != 0 ] || [ -n "$out" ]; then
 	echo "FAIL: systemd-analyze verify complained"
 	exit 1

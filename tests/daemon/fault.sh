@@ -5,16 +5,8 @@
 # messages are signed again.
 . "$top_srcdir/tests/daemon/lib.sh"
 dt_init fault
-FAULT=$top_builddir/tests/lib/.libs/p11fault.so
-[ -f "$FAULT" ] || dt_fail "fault module $FAULT not built"
-P11FAULT_MODULE=$P11DKIM_MODULE
-P11FAULT_CONTROL=$T/fault.ctl
-export P11FAULT_MODULE P11FAULT_CONTROL
+dt_fault_init
 DT_MODULE=$FAULT
-fault() {
-	printf '%s\n' "$@" >"$T/fault.tmp" && mv "$T/fault.tmp" "$P11FAULT_CONTROL"
-}
-fault reset
 dt_msg "$T/m" 'From: alice@example.com\r\n'
 dt_conf "$T/p11dkim.conf"
 dt_start "$T/p11dkim.conf"
@@ -24,19 +16,19 @@ dt_expect "action=c signatures=2"
 dt_verify "$T/out.ok" 2
 
 # One failed C_Sign: the pool retries on a fresh session; the message is signed.
-fault "fail_sign 1 0x6"
+dt_fault "fail_sign 1 0x6"
 dt_send "$T/out.retry" "$T/m" -q F2RETRY
 dt_expect "action=c signatures=2"
 dt_verify "$T/out.retry" 2
 
 # A dead token under tempfail: 451, never an unsigned accept.
-fault "fail_sign 100000 0x30"
+dt_fault "fail_sign 100000 0x30"
 dt_send "$T/out.tf" "$T/m" -q F3TEMP -t 30000
 dt_expect "action=y signatures=0 reply=451 4.7.0"
 dt_log_has "F3TEMP: tempfail: token error: "
 
 # The token is back: signed again.
-fault reset
+dt_fault reset
 dt_send "$T/out.back" "$T/m" -q F4BACK
 dt_expect "action=c signatures=2"
 dt_verify "$T/out.back" 2
@@ -45,12 +37,12 @@ dt_verify "$T/out.back" 2
 DT_SIGN='on_token_error = "accept";' dt_conf "$T/p11dkim.conf"
 kill -HUP "$DT_PID"
 dt_wait_log "reloaded " 100 || dt_fail "no reload"
-fault "fail_sign 100000 0x30"
+dt_fault "fail_sign 100000 0x30"
 dt_send "$T/out.acc" "$T/m" -q F5ACC -t 30000
 dt_expect "action=a signatures=0"
 dt_log_has "F5ACC: not signed: token error: "
 dt_log_has "accepted unsigned (on_token_error = accept)"
-fault reset
+dt_fault reset
 dt_send "$T/out.back2" "$T/m" -q F6BACK
 dt_expect "action=c signatures=2"
 dt_verify "$T/out.back2" 2

@@ -221,6 +221,24 @@ dt_verify() {
 	DT_VERIFIED=$((${DT_VERIFIED:-0} + $2))
 }
 
+# dt_fault_init: the fault-injecting module (tests/lib/p11fault) ready in front of the real one,
+# with no fault pending: FAULT is its path (for DT_MODULE), P11FAULT_CONTROL its control file.
+# Call it after dt_init.
+dt_fault_init() {
+	FAULT=$top_builddir/tests/lib/.libs/p11fault.so
+	[ -f "$FAULT" ] || dt_fail "fault module $FAULT not built"
+	P11FAULT_MODULE=$P11DKIM_MODULE
+	P11FAULT_CONTROL=$T/fault.ctl
+	export P11FAULT_MODULE P11FAULT_CONTROL
+	dt_fault reset
+}
+
+# dt_fault LINE...: the fault module's new commands, one a line; the module sees the whole file
+# at once (rename), never a half-written one.
+dt_fault() {
+	printf '%s\n' "$@" >"$T/fault.tmp" && mv "$T/fault.tmp" "$P11FAULT_CONTROL"
+}
+
 # A message file: dt_msg FILE FROM-LINES [BODY]; FROM-LINES are the header lines that decide.
 dt_msg() {
 	printf '%b' "$2" >"$1"

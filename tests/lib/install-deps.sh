@@ -4,12 +4,13 @@
 # and contrib/demo.sh so that both work on a fresh Debian 12 machine.
 set -eu
 
-# Keep in step with configure.ac and with what the tests call.
+# Keep in step with configure.ac and with what the tests call. systemd is only
+# for systemd-analyze (tests/contrib/unit-verify.sh); nothing here starts it.
 packages="gcc make autoconf automake libtool pkg-config
 	libmilter-dev libsystemd-dev libp11-kit-dev libssl-dev libconfig-dev check
 	softhsm2 opensc python3 python3-dkim python3-dnspython opendkim opendkim-tools libopendkim-dev
 	dnsmasq-base clang libclang-rt-14-dev procps
-	postfix man-db groff-base valgrind"
+	postfix man-db groff-base valgrind systemd"
 
 missing=""
 for p in $packages; do

@@ -31,6 +31,11 @@ driver=${1:?usage: e2e.sh opendkim|p11dkim}
 pf_require
 milter_require
 pf_setup "placeholder"
+# Every driver's milter listens on a free loopback port and writes the records
+# it publishes to MILTER_KEYS.
+MILTER_PORT=$(pf_free_port)
+MILTER_SOCKET="inet:127.0.0.1:$MILTER_PORT"
+MILTER_KEYS=$PF/keys.txt
 milter_prepare || exit 1
 sed -i "s|^smtpd_milters = .*|smtpd_milters = $MILTER_SOCKET|" "$PF/etc/main.cf"
 printf 'TestPublicKeys %s\nMode v\nSyslog no\n' "$MILTER_KEYS" >"$PF/verify-opendkim.conf"

@@ -222,6 +222,50 @@ sys.exit(1)
 EOP
 }
 
+# The milter under test runs in the foreground, as a child of this shell, so
+# that a stop can wait for it and report its exit status. A driver
+# (milter-*.sh) defines milter_start and milter_start_chroot with the
+# command; stopping is the same for every milter.
+
+# pf_milter_bg PIDVAR LOG CMD...: run CMD in the background, its output
+# appended to LOG; its pid in $PIDVAR.
+pf_milter_bg() {
+	pidvar=$1
+	log=$2
+	shift 2
+	"$@" >>"$log" 2>&1 &
+	eval "$pidvar=\$!"
+}
+
+# pf_milter_start NAME CMD...: start CMD, the milter on $MILTER_PORT (log
+# $PF/milter.log, pid MILTER_PID), and wait until it listens.
+pf_milter_start() {
+	name=$1
+	shift
+	pf_milter_bg MILTER_PID "$PF/milter.log" "$@"
+	pf_wait_port "$MILTER_PORT" || {
+		pf_log "$name did not start"
+		cat "$PF/milter.log"
+		return 1
+	}
+}
+
+# pf_milter_stop PIDVAR: SIGTERM the process whose pid is in $PIDVAR (none:
+# nothing to do), wait for it, clear PIDVAR. Returns its exit status: a
+# signing milter must finish the messages in flight and exit 0.
+pf_milter_stop() {
+	eval "pid=\${$1:-}"
+	[ -n "$pid" ] || return 0
+	kill "$pid" 2>/dev/null
+	wait "$pid"
+	st=$?
+	eval "$1="
+	return $st
+}
+
+milter_stop() { pf_milter_stop MILTER_PID; }
+milter_stop_chroot() { pf_milter_stop MILTER_CHROOT_PID; }
+
 pf_start() {
 	/usr/sbin/smtp-sink -u postfix -d "$PF/sink/%H%M%S." "127.0.0.1:$PF_SINK" 32 \
 	    >"$PF/sink.log" 2>&1 &

@@ -1,9 +1,9 @@
 # tests/postfix/milter-opendkim.sh: Debian's OpenDKIM as the milter under test
 # (the reference the harness was proven with). Sourced by e2e.sh after lib.sh.
-# Sets: MILTER_SOCKET (Postfix syntax), MILTER_KEYS ("NAME TXT" lines),
+# Listens on MILTER_PORT; writes MILTER_KEYS ("NAME TXT" lines). Sets:
 # MILTER_SIGS (signatures on one signed message), MILTER_RESIGN (signatures
 # after two signing passes: OpenDKIM signs again). No MILTER_LOG: it runs
-# with Syslog no.
+# with Syslog no. milter_stop and milter_stop_chroot come from lib.sh.
 
 milter_require() {
 	for t in opendkim opendkim-genkey; do
@@ -12,11 +12,8 @@ milter_require() {
 }
 
 milter_prepare() {
-	MILTER_PORT=$(pf_free_port)
-	MILTER_SOCKET="inet:127.0.0.1:$MILTER_PORT"
 	MILTER_SIGS=1
 	MILTER_RESIGN=2
-	MILTER_KEYS=$PF/keys.txt
 	mkdir -p "$PF/opendkim"
 	opendkim-genkey -b 2048 -d example.com -s od2026 -D "$PF/opendkim" || return 1
 	# The zone-file snippet: ( "v=DKIM1; h=sha256; k=rsa; " "p=..." "..." )
@@ -44,28 +41,10 @@ milter_start_chroot() {
 	    -e "s|^PidFile .*|PidFile $PF/opendkim/chroot.pid|" \
 	    "$PF/opendkim/opendkim.conf" >"$PF/opendkim/chroot.conf"
 	echo "UMask 007" >>"$PF/opendkim/chroot.conf"
-	opendkim -x "$PF/opendkim/chroot.conf" -f >>"$PF/milter-chroot.log" 2>&1 &
-	MILTER_CHROOT_PID=$!
-}
-
-milter_stop_chroot() {
-	[ -n "${MILTER_CHROOT_PID:-}" ] || return 0
-	kill "$MILTER_CHROOT_PID" 2>/dev/null
-	wait "$MILTER_CHROOT_PID"
-	st=$?
-	MILTER_CHROOT_PID=""
-	return $st
+	pf_milter_bg MILTER_CHROOT_PID "$PF/milter-chroot.log" \
+	    opendkim -x "$PF/opendkim/chroot.conf" -f
 }
 
 milter_start() {
-	opendkim -x "$PF/opendkim/opendkim.conf" -f >>"$PF/milter.log" 2>&1 &
-	MILTER_PID=$!
-	pf_wait_port "$MILTER_PORT" || { pf_log "opendkim did not start"; cat "$PF/milter.log"; return 1; }
-}
-
-milter_stop() {
-	[ -n "${MILTER_PID:-}" ] || return 0
-	kill "$MILTER_PID" 2>/dev/null
-	wait "$MILTER_PID" 2>/dev/null
-	MILTER_PID=""
+	pf_milter_start opendkim opendkim -x "$PF/opendkim/opendkim.conf" -f
 }

@@ -4,12 +4,13 @@
 # are checked against pkcs11-tool's reading of the token): one RSA-2048 and
 # one Ed25519 key for example.com, so each signed message must carry two
 # signatures. Sourced by e2e.sh after lib.sh.
-# Sets: MILTER_SOCKET (Postfix syntax), MILTER_KEYS ("NAME TXT" lines),
+# Listens on MILTER_PORT; writes MILTER_KEYS ("NAME TXT" lines). Sets:
 # MILTER_SIGS (signatures on one signed message), MILTER_RESIGN (signatures
 # after two signing passes: p11dkim does not sign again a message that
 # already has its d= and s= signatures, resign = false), MILTER_LOG and the
 # fixed strings its log must show for the unsigned external message
 # (MILTER_SAYS_EXTERNAL) and the second pass (MILTER_SAYS_RESIGN).
+# milter_stop and milter_stop_chroot come from lib.sh.
 
 SOFTHSM_MODULE=${SOFTHSM_MODULE:-/usr/lib/softhsm/libsofthsm2.so}
 
@@ -55,11 +56,8 @@ EOP
 }
 
 milter_prepare() {
-	MILTER_PORT=$(pf_free_port)
-	MILTER_SOCKET="inet:127.0.0.1:$MILTER_PORT"
 	MILTER_SIGS=2
 	MILTER_RESIGN=2
-	MILTER_KEYS=$PF/keys.txt
 	MILTER_LOG=$PF/milter.log
 	MILTER_SAYS_EXTERNAL="not signed: not internal and not authenticated (client 192.0.2.7)"
 	MILTER_SAYS_RESIGN="not signed: already signed by d=example.com"
@@ -127,32 +125,10 @@ milter_start_chroot() {
 	sed -e "s|^socket = .*|socket = \"unix:$PF_CHROOT_SOCK\";\nsocket_umask = \"0007\";|" \
 	    "$PF/p11dkim/p11dkim.conf" >"$PF/p11dkim/chroot.conf"
 	chmod 600 "$PF/p11dkim/chroot.conf"
-	"$P11DKIM" -c "$PF/p11dkim/chroot.conf" -f >>"$PF/milter-chroot.log" 2>&1 &
-	MILTER_CHROOT_PID=$!
-}
-
-milter_stop_chroot() {
-	[ -n "${MILTER_CHROOT_PID:-}" ] || return 0
-	kill "$MILTER_CHROOT_PID" 2>/dev/null
-	wait "$MILTER_CHROOT_PID"
-	st=$?
-	MILTER_CHROOT_PID=""
-	return $st
+	pf_milter_bg MILTER_CHROOT_PID "$PF/milter-chroot.log" \
+	    "$P11DKIM" -c "$PF/p11dkim/chroot.conf" -f
 }
 
 milter_start() {
-	"$P11DKIM" -c "$PF/p11dkim/p11dkim.conf" -f >>"$PF/milter.log" 2>&1 &
-	MILTER_PID=$!
-	pf_wait_port "$MILTER_PORT" || { pf_log "p11dkim did not start"; cat "$PF/milter.log"; return 1; }
-}
-
-# milter_stop: SIGTERM; p11dkim finishes the messages in flight and must
-# exit 0 (returns its exit status).
-milter_stop() {
-	[ -n "${MILTER_PID:-}" ] || return 0
-	kill "$MILTER_PID" 2>/dev/null
-	wait "$MILTER_PID"
-	st=$?
-	MILTER_PID=""
-	return $st
+	pf_milter_start p11dkim "$P11DKIM" -c "$PF/p11dkim/p11dkim.conf" -f
 }

@@ -24,10 +24,9 @@
 # ASan: 200 ms a signature over 16 sessions is ~80 messages a second).
 . "$top_srcdir/tests/daemon/lib.sh"
 dt_init faultload
+dt_fault_init
 LOAD=$top_builddir/tools/p11dkim-load
-FAULT=$top_builddir/tests/lib/.libs/p11fault.so
 [ -x "$LOAD" ] || dt_fail "$LOAD not built"
-[ -f "$FAULT" ] || dt_fail "fault module $FAULT not built"
 if nm -D "$DT_BIN" 2>/dev/null | grep -q __asan_init || ldd "$DT_BIN" | grep -q libasan; then
 	N=${RELIAB_MESSAGES:-500}
 	NSLOW=${RELIAB_SLOW_MESSAGES:-200}
@@ -38,16 +37,10 @@ else
 fi
 LIMIT=${LIMIT:-${RELIAB_RESUME_LIMIT:-1.0}}
 CONNS=64
-P11FAULT_MODULE=$P11DKIM_MODULE
-P11FAULT_CONTROL=$T/fault.ctl
 P11FAULT_STATS=$T/fault.stats
-export P11FAULT_MODULE P11FAULT_CONTROL P11FAULT_STATS
+export P11FAULT_STATS
 DT_MODULE=$FAULT
-fault() {
-	printf '%s\n' "$@" >"$T/fault.tmp" && mv "$T/fault.tmp" "$P11FAULT_CONTROL"
-}
 now() { date +%s.%N; }
-fault reset
 DT_DOMAINS='{ domain = "example.com"; subdomains = true;
     keys = ( { selector = "ed"; key = "dkim-ed"; } ); }'
 DT_SIGN='canonicalization = "relaxed/relaxed"; on_token_error = "tempfail";'
@@ -97,7 +90,7 @@ phase() {
 		--messages "$_count" --timeout 60000 >"$T/load.$_name" 2>"$T/load.$_name.err" || _st=$?
 	touch "$T/inj.stop" "$T/probe.stop"
 	wait "$_inj" "$_probe"
-	fault reset dump
+	dt_fault reset dump
 	[ "$_st" -eq 0 ] || { cat "$T/load.$_name.err"; dt_fail "$_name: p11dkim-load exit $_st"; }
 	kill -0 "$PID" 2>/dev/null || dt_fail "$_name: the daemon died"
 	# Alive and signing at once (this message also makes the module apply "dump").
@@ -153,26 +146,26 @@ phase() {
 # half-second dead spells the pool's retry absorbs.
 inj_sign() {
 	sleep 0.5
-	fault "fail_sign 100000000 0x30"
+	dt_fault "fail_sign 100000000 0x30"
 	sleep 7
-	fault reset
+	dt_fault reset
 	while [ ! -e "$T/inj.stop" ]; do
-		fault "fail_sign 5 0x30"
+		dt_fault "fail_sign 5 0x30"
 		sleep 0.2
-		fault "fail_sign 300 0x30"
+		dt_fault "fail_sign 300 0x30"
 		sleep 0.3
-		fault "fail_sign 100000000 0x30"
+		dt_fault "fail_sign 100000000 0x30"
 		sleep 0.5
-		fault reset
+		dt_fault reset
 		sleep 0.3
 	done
 }
 # All sessions closed every 200 ms (the line alternates so that the file always changes).
 inj_close() {
 	while [ ! -e "$T/inj.stop" ]; do
-		fault "close_sessions"
+		dt_fault "close_sessions"
 		sleep 0.2
-		fault "close_sessions "
+		dt_fault "close_sessions "
 		sleep 0.2
 	done
 }
@@ -180,12 +173,12 @@ inj_close() {
 inj_absent() {
 	sleep 0.5
 	now >"$T/absent.start"
-	fault "absent_ms 2000"
+	dt_fault "absent_ms 2000"
 	while [ ! -e "$T/inj.stop" ]; do sleep 0.1; done
 }
 # 200 ms a C_Sign, with Threads and VmRSS sampled every 200 ms.
 inj_slow() {
-	fault "latency_ms 200"
+	dt_fault "latency_ms 200"
 	while [ ! -e "$T/inj.stop" ]; do
 		echo "$(now) $(threads) $(rss)" >>"$T/samples"
 		sleep 0.2

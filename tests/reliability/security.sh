@@ -15,8 +15,7 @@
 #  S7 (not root) not dumpable: /proc/PID/environ belongs to root although the daemon runs as us
 . "$top_srcdir/tests/daemon/lib.sh"
 dt_init security
-FAULT=$top_builddir/tests/lib/.libs/p11fault.so
-[ -f "$FAULT" ] || dt_fail "fault module $FAULT not built"
+dt_fault_init
 DT_DOMAINS='{ domain = "example.com"; subdomains = true;
     keys = ( { selector = "ed"; key = "dkim-ed"; } ); },
   { domain = "example.org"; keys = ( { selector = "ed"; key = "dkim-ed"; } ); }'
@@ -52,21 +51,18 @@ echo "S1: $ext external unauthenticated messages, none signed; $signed_in of $n 
 # --- S2: the PIN in no log and no error message. A verbose run through the fault module with
 # token errors, then start-up failures.
 PIN=$P11DKIM_PIN
-P11FAULT_MODULE=$P11DKIM_MODULE
-P11FAULT_CONTROL=$T/fault.ctl
-export P11FAULT_MODULE P11FAULT_CONTROL
 dt_stop
 cp "$T/log" "$T/log.s1"
 DT_MODULE=$FAULT dt_conf "$T/p11dkim.conf"
-printf 'reset\n' >"$P11FAULT_CONTROL"
+dt_fault reset
 DT_START_ARGS=-v dt_start "$T/p11dkim.conf"
 dt_msg "$T/m" 'From: alice@example.com\r\n'
 dt_send "$T/s2.1" "$T/m" -q S2OK
 dt_expect "action=c signatures=1"
-printf 'fail_sign 100000 0x30\n' >"$T/f.tmp" && mv "$T/f.tmp" "$P11FAULT_CONTROL"
+dt_fault 'fail_sign 100000 0x30'
 dt_send "$T/s2.2" "$T/m" -q S2FAIL -t 30000
 dt_expect "action=y"
-printf 'close_sessions\nreset\n' >"$T/f.tmp" && mv "$T/f.tmp" "$P11FAULT_CONTROL"
+dt_fault close_sessions reset
 dt_send "$T/s2.3" "$T/m" -q S2BACK -t 30000
 kill -HUP "$DT_PID"
 dt_wait_log "reloaded " 100 || dt_fail "S2: no reload"

@@ -17,8 +17,7 @@ if nm -D "$DT_BIN" 2>/dev/null | grep -q '__asan_init\|__tsan_init' ||
 	exit 77
 fi
 dt_init valgrind
-FAULT=$top_builddir/tests/lib/.libs/p11fault.so
-[ -f "$FAULT" ] || dt_fail "fault module $FAULT not built"
+dt_fault_init
 REAL=$DT_BIN
 cat >"$T/vg" <<EOF
 #!/bin/sh
@@ -29,10 +28,6 @@ exec valgrind --tool=memcheck --leak-check=full --show-leak-kinds=definite \\
 EOF
 chmod +x "$T/vg"
 DT_BIN=$T/vg
-P11FAULT_MODULE=$P11DKIM_MODULE
-P11FAULT_CONTROL=$T/fault.ctl
-export P11FAULT_MODULE P11FAULT_CONTROL
-printf 'reset\n' >"$P11FAULT_CONTROL"
 DT_MODULE=$FAULT dt_conf "$T/p11dkim.conf"
 dt_start "$T/p11dkim.conf"
 dt_msg "$T/m" 'From: alice@example.com\r\n'
@@ -43,10 +38,10 @@ done
 dt_verify "$T/out.3" 2
 dt_send "$T/out.ext" "$T/m" -q VGEXT -a 192.0.2.1 -t 60000
 dt_expect "action=a signatures=0"
-printf 'fail_sign 100000 0x30\n' >"$T/f.tmp" && mv "$T/f.tmp" "$P11FAULT_CONTROL"
+dt_fault 'fail_sign 100000 0x30'
 dt_send "$T/out.tf" "$T/m" -q VGTF -t 60000
 dt_expect "action=y signatures=0"
-printf 'reset\n' >"$T/f.tmp" && mv "$T/f.tmp" "$P11FAULT_CONTROL"
+dt_fault reset
 kill -HUP "$DT_PID"
 dt_wait_log "reloaded " 300 || dt_fail "no reload"
 dt_send "$T/out.4" "$T/m" -q VG4 -t 60000
