@@ -4,12 +4,14 @@
 # then builds and runs `make check` twice: a plain -Werror build, and one under
 # AddressSanitizer + UndefinedBehaviorSanitizer. Each build lives in _build/.
 #
-# Then a bounded libFuzzer run of every fuzz target (tests/fuzz/run.sh), and a ThreadSanitizer
-# build running the pool test and the daemon end to end (tests/reliability/tsan.sh).
+# Then `make distcheck` (the release tarball built and tested out of tree), a bounded
+# libFuzzer run of every fuzz target (tests/fuzz/run.sh), and a ThreadSanitizer build running
+# the pool test and the daemon end to end (tests/reliability/tsan.sh).
 #
 # Environment: P11DKIM_SKIP_SANITIZERS=1 runs the plain build only;
-# P11DKIM_SKIP_FUZZ=1 skips the fuzzing, P11DKIM_FUZZ_SECONDS sets its time
-# per target (default 60; targets run two at a time); P11DKIM_SKIP_TSAN=1 skips the TSan step.
+# P11DKIM_SKIP_DISTCHECK=1 skips `make distcheck`; P11DKIM_SKIP_FUZZ=1 skips the fuzzing,
+# P11DKIM_FUZZ_SECONDS sets its time per target (default 60; targets run two at a time);
+# P11DKIM_SKIP_TSAN=1 skips the TSan step.
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -71,6 +73,19 @@ total_s=0
 build plain --enable-werror || status=1
 if [ "${P11DKIM_SKIP_SANITIZERS:-0}" != 1 ]; then
 	build sanitizers --enable-werror --enable-sanitizers || status=1
+fi
+# The release tarball (issue 6): `make distcheck` unpacks it, builds it out of tree with a
+# read-only source directory, runs every test again, installs and uninstalls.
+# P11DKIM_SKIP_DISTCHECK=1 skips it.
+if [ "${P11DKIM_SKIP_DISTCHECK:-0}" != 1 ]; then
+	echo "=== distcheck"
+	if (cd "$top/_build/plain" && make -j"$jobs" distcheck >distcheck.out 2>&1); then
+		summary="$summary distcheck: passed;"
+	else
+		tail -n 80 "$top/_build/plain/distcheck.out"
+		summary="$summary distcheck: FAILED;"
+		status=1
+	fi
 fi
 fuzz_line=""
 if [ "${P11DKIM_SKIP_FUZZ:-0}" != 1 ]; then
