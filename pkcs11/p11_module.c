@@ -19,9 +19,10 @@
 static pthread_mutex_t p11_module_registry_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct p11_module *p11_module_registry;
 
-/* This process's id, kept current in a fork child by pthread_atfork: p11_module_forked() runs
- * once per signature, and getpid() is a system call, which costs a microsecond on the virtual
- * machines we measure on. */
+/* This process's id, kept current in a fork child by pthread_atfork; every "is this the process
+ * that initialised the module" test in this file asks it. p11_module_forked() runs once per
+ * signature, and getpid() is a system call, which costs a microsecond on the virtual machines we
+ * measure on. */
 static pthread_once_t p11_module_pid_once = PTHREAD_ONCE_INIT;
 static atomic_long p11_module_pid;
 
@@ -98,7 +99,7 @@ p11_module_load(struct p11_module *m, struct p11_error *err)
 static void
 p11_module_free(struct p11_module *m)
 {
-	if (m->initialized && m->pid == getpid())
+	if (m->initialized && (long)m->pid == p11_module_self())
 		m->fl->C_Finalize(NULL);
 	/* The module stays mapped (no dlclose): modules that start threads or register atexit
 	   handlers crash when unloaded, and leak reports inside an unloaded module cannot be
@@ -122,7 +123,7 @@ p11_module_get(const char *path, struct p11_module **out, struct p11_error *err)
 	}
 	pthread_mutex_lock(&p11_module_registry_mu);
 	for (m = p11_module_registry; m != NULL; m = m->next)
-		if (strcmp(m->path, path) == 0 && m->pid == getpid())
+		if (strcmp(m->path, path) == 0 && (long)m->pid == p11_module_self())
 			break;
 	if (m != NULL) {
 		m->refs++;
@@ -141,7 +142,7 @@ p11_module_get(const char *path, struct p11_module **out, struct p11_error *err)
 	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	pthread_rwlock_init(&m->inst, &attr);
 	pthread_rwlockattr_destroy(&attr);
-	m->pid = getpid();
+	m->pid = (pid_t)p11_module_self();
 	m->refs = 1;
 	m->backoff_ms = P11_REINIT_BACKOFF_MIN_MS;
 	if ((st = p11_module_load(m, err)) != P11_OK) {
@@ -186,7 +187,7 @@ p11_module_forked(const struct p11_module *m, struct p11_error *err)
 	    err, P11_ERR_MODULE, 0,
 	    "PKCS#11 module %s was initialised by process %ld and cannot be used in its forked "
 	    "child %ld; open the token after fork",
-	    m->path, (long)m->pid, (long)getpid());
+	    m->path, (long)m->pid, p11_module_self());
 	return true;
 }
 
