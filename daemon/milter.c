@@ -87,8 +87,14 @@ milter_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long
                  unsigned long f3, unsigned long *pf0, unsigned long *pf1, unsigned long *pf2,
                  unsigned long *pf3)
 {
+	/* Every reply the MTA waits for is a round trip per message, so only MAIL FROM and the end
+	 * of the message get one; a verdict reached at the end of headers waits for the end
+	 * (milter_defer). MAIL FROM keeps its reply: libmilter discards the commands it has not
+	 * read yet when the MTA hangs up, so without that reply an MTA that sends MAIL, ABORT and
+	 * QUIT at once and closes could leave a transaction that p11dkim never saw and never
+	 * logged. With it, milter_envfrom has run, and the abort or the close logs it once. */
 	const unsigned long skip = SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NOUNKNOWN | SMFIP_NODATA |
-	                           SMFIP_NR_HDR | SMFIP_NR_BODY;
+	                           SMFIP_NR_CONN | SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY;
 	struct milter_conn *c;
 
 	/* Without it the MTA eats the space after the colon and simple header
@@ -118,6 +124,8 @@ milter_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long
 	*pf3 = 0;
 	c->nr_hdr = (*pf1 & SMFIP_NR_HDR) != 0;
 	c->nr_body = (*pf1 & SMFIP_NR_BODY) != 0;
+	c->nr_conn = (*pf1 & SMFIP_NR_CONN) != 0;
+	c->nr_eoh = (*pf1 & SMFIP_NR_EOH) != 0;
 	log_debug("negotiated actions 0x%lx protocol 0x%lx (offered 0x%lx 0x%lx)", *pf0, *pf1, f0,
 	          f1);
 	return SMFIS_CONTINUE;
@@ -149,7 +157,7 @@ milter_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 		listen_count_nodelay(&on, &all);
 		log_debug("connected TCP sockets with TCP_NODELAY: %d of %d", on, all);
 	}
-	return SMFIS_CONTINUE;
+	return c->nr_conn ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
 /* The signer for this message's configuration: kept across messages, rebuilt after a reload. */
@@ -193,15 +201,12 @@ milter_text_reset(struct milter_text *t)
 }
 
 static sfsistat
-milter_envfrom(SMFICTX *ctx, char **argv)
+milter_envfrom_decide(SMFICTX *ctx, struct milter_conn *c)
 {
-	struct milter_conn *c = smfi_getpriv(ctx);
 	const char *auth;
 	char detail[128];
 	bool internal;
 
-	if (c == NULL)
-		return SMFIS_TEMPFAIL;
 	milter_msg_end(c);
 	/* Count first, then look at the flag: the stopping thread sets the flag first, then reads
 	 * the count, so one of the two always sees the other, and once the count is zero no
@@ -330,9 +335,8 @@ milter_already_signed(const struct milter_conn *c, const struct conf_domain *d)
 }
 
 static sfsistat
-milter_eoh(SMFICTX *ctx)
+milter_eoh_decide(SMFICTX *ctx, struct milter_conn *c)
 {
-	struct milter_conn *c = smfi_getpriv(ctx);
 	const struct conf *conf;
 	const struct conf_domain *d;
 	enum policy_reason r;
@@ -340,8 +344,6 @@ milter_eoh(SMFICTX *ctx)
 	size_t k, idx;
 	dkim_status s;
 
-	if (c == NULL)
-		return SMFIS_TEMPFAIL;
 	if (!c->active)
 		return SMFIS_CONTINUE;
 	conf = c->st->conf;
@@ -379,6 +381,40 @@ milter_eoh(SMFICTX *ctx)
 	return SMFIS_CONTINUE;
 }
 
+/* A stage the MTA takes no reply to: a verdict other than "go on" waits for the end of the
+ * message, where milter_eom gives it. */
+static sfsistat
+milter_defer(struct milter_conn *c, bool no_reply, sfsistat r)
+{
+	if (!no_reply)
+		return r;
+	if (r != SMFIS_CONTINUE)
+		c->deferred = r;
+	return SMFIS_NOREPLY;
+}
+
+static sfsistat
+milter_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct milter_conn *c = smfi_getpriv(ctx);
+
+	(void)argv;
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	c->deferred = SMFIS_CONTINUE;
+	return milter_envfrom_decide(ctx, c);
+}
+
+static sfsistat
+milter_eoh(SMFICTX *ctx)
+{
+	struct milter_conn *c = smfi_getpriv(ctx);
+
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	return milter_defer(c, c->nr_eoh, milter_eoh_decide(ctx, c));
+}
+
 static sfsistat
 milter_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 {
@@ -411,6 +447,7 @@ milter_abort(SMFICTX *ctx)
 		log_info("%s: not signed: aborted by the MTA before the end of the message",
 		         milter_qid(ctx));
 	milter_msg_end(c);
+	c->deferred = SMFIS_CONTINUE;
 	return SMFIS_CONTINUE;
 }
 

@@ -33,11 +33,13 @@ struct milter_conn {
 	struct sockaddr_storage addr;
 	bool have_addr;
 	bool nr_hdr, nr_body; /* the MTA takes no reply to headers / body chunks */
+	bool nr_conn, nr_eoh; /* ... to connect / end of headers */
 	char client[64];      /* printable address for log lines */
 	dkim_signer *signer;
 	unsigned long signer_gen; /* state generation the signer's options come from */
 
 	/* the current message */
+	sfsistat deferred; /* a verdict reached where no reply was allowed, for milter_eom */
 	struct state *st;
 	bool active;            /* a candidate: headers go to the signer */
 	bool counted;           /* counted in env->in_flight */

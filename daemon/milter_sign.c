@@ -106,6 +106,11 @@ milter_eom(SMFICTX *ctx)
 
 	if (c == NULL)
 		return SMFIS_TEMPFAIL;
+	if (c->deferred != SMFIS_CONTINUE) {
+		ret = c->deferred;
+		c->deferred = SMFIS_CONTINUE;
+		return ret;
+	}
 	if (!c->active)
 		return SMFIS_CONTINUE;
 	if (c->err != POLICY_SIGN)

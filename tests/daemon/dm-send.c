@@ -3,11 +3,13 @@
  * writes what the receiver would see, for the daemon's end-to-end tests.
  *
  * usage: dm-send -s SOCKET -m MESSAGE [-a CLIENT_ADDR] [-u AUTH_USER] [-q QUEUE_ID]
- *                [-b BODY_CHUNK] [-n COUNT] [-o OUT] [-t TIMEOUT_MS]
+ *                [-b BODY_CHUNK] [-n COUNT] [-o OUT] [-t TIMEOUT_MS] [-x SMFIP_FLAGS]
  *
  * Sends MESSAGE COUNT times (default 1) on one connection. Prints one line per message on
- * stdout: "action=X signatures=N reply=TEXT" (X: c continue, a accept, t tempfail, ...), and
- * after the last one "elapsed_ms=N". -o writes the last message with the milter's changes
+ * stdout: "action=X signatures=N reply=TEXT stage=S" (X: c continue, a accept, t tempfail, ...;
+ * S: the SMFIC_ command that drew the final answer, E for end of message), and after the last
+ * one "elapsed_ms=N". -x withholds protocol flags (hex) from the offer, to act as an MTA
+ * without them. -o writes the last message with the milter's changes
  * applied (CRLF line ends). Exit 0 when every message got an answer, 1 on a protocol or I/O
  * error, 2 on bad usage.
  */
@@ -74,7 +76,7 @@ main(int argc, char **argv)
 	msg.mail_from = "sender@example.com";
 	msg.rcpts = rcpts;
 	msg.nrcpts = 1;
-	while ((c = getopt(argc, argv, "s:m:a:u:q:b:n:o:t:")) != -1) {
+	while ((c = getopt(argc, argv, "s:m:a:u:q:b:n:o:t:x:")) != -1) {
 		switch (c) {
 		case 's':
 			sock = optarg;
@@ -103,6 +105,9 @@ main(int argc, char **argv)
 		case 't':
 			opts.timeout_ms = (int)strtol(optarg, NULL, 10);
 			break;
+		case 'x':
+			opts.protocol &= ~(uint32_t)strtoul(optarg, NULL, 16);
+			break;
 		default:
 			return 2;
 		}
@@ -129,8 +134,9 @@ main(int argc, char **argv)
 			rc = 1;
 			break;
 		}
-		printf("action=%c signatures=%zu reply=%s\n", res.action ? res.action : '0',
-		       mc_result_count_added(&res, "DKIM-Signature"), res.reply ? res.reply : "");
+		printf("action=%c signatures=%zu reply=%s stage=%c\n", res.action ? res.action : '0',
+		       mc_result_count_added(&res, "DKIM-Signature"), res.reply ? res.reply : "",
+		       res.stage ? res.stage : '0');
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (rc == 0)

@@ -179,6 +179,15 @@ dt_expect() {
 	esac
 }
 
+# The verdict came at the end of the message: the daemon asks for no reply to connect, MAIL
+# FROM, headers, end of headers and body (SMFIP_NR_*), so a verdict reached earlier waits.
+dt_expect_at_end() {
+	case $DT_RESULT in
+	*" stage=E") ;;
+	*) dt_fail "expected the verdict at the end of the message, got '$DT_RESULT'" ;;
+	esac
+}
+
 dt_log_has() {
 	grep -qF -- "$1" "$T/log" || dt_fail "log has no line with: $1"
 }
