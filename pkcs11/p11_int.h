@@ -5,7 +5,8 @@
  *   module->inst (rwlock): read-held around every Cryptoki call on an instance; write-held only
  *     by p11_module_reinit() (C_Finalize + C_Initialize), so no call runs across a re-init;
  *   token->state (mutex): the slot id, the key handles and their generations;
- *   pool->mu (mutex): which session is busy. Never held across a Cryptoki call.
+ * The pool takes no lock: a semaphore counts its free slots and a slot is claimed with a
+ * compare-and-swap (p11_pool.c).
  * A generation number (module->gen) grows at every re-initialisation; a session, slot id or key
  * handle tagged with an older generation is dead and is found or opened again.
  */
@@ -13,6 +14,7 @@
 #define P11DKIM_P11_INT_H
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <sys/types.h>
 #include <time.h>
@@ -74,21 +76,23 @@ struct p11_pool_slot {
 	CK_SESSION_HANDLE h;
 	uint64_t gen;     /* module generation the session belongs to */
 	atomic_bool open; /* read by p11_pool_counts while the slot is lent */
-	bool busy;
+	atomic_bool busy; /* lent; claimed by compare-and-swap */
 	uint64_t last_used_ms; /* p11_now_ms() of the last use */
 	atomic_uint users;
 };
 struct p11_pool {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	sem_t free; /* one token per slot that is not lent */
 	struct p11_pool_slot *slots;
 	unsigned n;
-	unsigned busy;
+	atomic_uint busy;
 	unsigned timeout_ms;
 };
 p11_status p11_pool_init(struct p11_pool *, unsigned n, unsigned timeout_ms);
 void p11_pool_destroy(struct p11_pool *);
+/* A free slot, or NULL after timeout_ms. */
 struct p11_pool_slot *p11_pool_borrow(struct p11_pool *);
+/* That slot if it is free now, else NULL without waiting. */
+struct p11_pool_slot *p11_pool_try_borrow_slot(struct p11_pool *, struct p11_pool_slot *);
 void p11_pool_return(struct p11_pool *, struct p11_pool_slot *);
 void p11_pool_counts(struct p11_pool *, unsigned *open, unsigned *busy);
 

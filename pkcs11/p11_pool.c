@@ -1,7 +1,14 @@
 /*
  * p11_pool.c: N session slots, each lent to one thread at a time. The pool only decides who
  * holds which slot; opening, probing and dropping the sessions in them is p11_token.c's job,
- * done by the borrower without the pool lock held.
+ * done by the borrower.
+ *
+ * No lock: a counting semaphore holds one token per free slot, and a borrower that got a token
+ * claims a slot with a compare-and-swap on its busy flag. Every thread scanning holds a token,
+ * so there are at least as many free slots as scanners and each scan ends. Under load (many
+ * more threads than sessions) this keeps a returning thread from queueing behind a mutex that
+ * the woken borrower must take again, which is where a mutex and condition variable spent
+ * their time (perf, 64 milter connections).
  */
 #include "config.h"
 
@@ -13,19 +20,17 @@
 p11_status
 p11_pool_init(struct p11_pool *p, unsigned n, unsigned timeout_ms)
 {
-	pthread_condattr_t ca;
-
 	p->slots = calloc(n, sizeof(*p->slots));
 	if (p->slots == NULL)
 		return P11_ERR_NOMEM;
+	if (sem_init(&p->free, 0, n) != 0) {
+		free(p->slots);
+		p->slots = NULL;
+		return P11_ERR_NOMEM;
+	}
 	p->n = n;
-	p->busy = 0;
+	atomic_init(&p->busy, 0);
 	p->timeout_ms = timeout_ms;
-	pthread_mutex_init(&p->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&p->cv, &ca);
-	pthread_condattr_destroy(&ca);
 	return P11_OK;
 }
 
@@ -34,62 +39,76 @@ p11_pool_destroy(struct p11_pool *p)
 {
 	if (p->slots == NULL)
 		return;
-	pthread_cond_destroy(&p->cv);
-	pthread_mutex_destroy(&p->mu);
+	sem_destroy(&p->free);
 	free(p->slots);
 	p->slots = NULL;
 }
 
-/* A free slot, preferring one whose session is open (no C_OpenSession needed). */
+static bool
+p11_pool_claim(struct p11_pool *p, struct p11_pool_slot *s)
+{
+	bool expected = false;
+
+	if (!atomic_compare_exchange_strong(&s->busy, &expected, true))
+		return false;
+	atomic_fetch_add(&p->busy, 1);
+	return true;
+}
+
+/* Claims a free slot, preferring one whose session is open (no C_OpenSession needed). The
+ * caller holds a token of p->free, so one is free. */
 static struct p11_pool_slot *
 p11_pool_pick(struct p11_pool *p)
 {
-	struct p11_pool_slot *closed = NULL;
-
-	for (unsigned i = 0; i < p->n; i++) {
-		if (p->slots[i].busy)
-			continue;
-		if (p->slots[i].open)
-			return &p->slots[i];
-		if (closed == NULL)
-			closed = &p->slots[i];
+	for (;;) {
+		for (unsigned i = 0; i < p->n; i++)
+			if (atomic_load(&p->slots[i].open) && !atomic_load(&p->slots[i].busy) &&
+			    p11_pool_claim(p, &p->slots[i]))
+				return &p->slots[i];
+		for (unsigned i = 0; i < p->n; i++)
+			if (p11_pool_claim(p, &p->slots[i]))
+				return &p->slots[i];
 	}
-	return closed;
 }
 
 struct p11_pool_slot *
 p11_pool_borrow(struct p11_pool *p)
 {
-	struct p11_pool_slot *s;
 	struct timespec deadline;
-	int rc = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += p->timeout_ms / 1000;
-	deadline.tv_nsec += (long)(p->timeout_ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
+	if (sem_trywait(&p->free) != 0) {
+		clock_gettime(CLOCK_MONOTONIC, &deadline);
+		deadline.tv_sec += p->timeout_ms / 1000;
+		deadline.tv_nsec += (long)(p->timeout_ms % 1000) * 1000000L;
+		if (deadline.tv_nsec >= 1000000000L) {
+			deadline.tv_sec++;
+			deadline.tv_nsec -= 1000000000L;
+		}
+		while (sem_clockwait(&p->free, CLOCK_MONOTONIC, &deadline) != 0)
+			if (errno != EINTR)
+				return NULL;
 	}
-	pthread_mutex_lock(&p->mu);
-	while ((s = p11_pool_pick(p)) == NULL && rc != ETIMEDOUT)
-		rc = pthread_cond_timedwait(&p->cv, &p->mu, &deadline);
-	if (s != NULL) {
-		s->busy = true;
-		p->busy++;
+	return p11_pool_pick(p);
+}
+
+struct p11_pool_slot *
+p11_pool_try_borrow_slot(struct p11_pool *p, struct p11_pool_slot *s)
+{
+	if (sem_trywait(&p->free) != 0)
+		return NULL;
+	if (!p11_pool_claim(p, s)) {
+		sem_post(&p->free);
+		return NULL;
 	}
-	pthread_mutex_unlock(&p->mu);
 	return s;
 }
 
 void
 p11_pool_return(struct p11_pool *p, struct p11_pool_slot *s)
 {
-	pthread_mutex_lock(&p->mu);
-	s->busy = false;
-	p->busy--;
-	pthread_cond_signal(&p->cv);
-	pthread_mutex_unlock(&p->mu);
+	atomic_fetch_sub(&p->busy, 1);
+	atomic_store(&s->busy, false);
+	sem_post(&p->free);
 }
 
 void
@@ -97,10 +116,8 @@ p11_pool_counts(struct p11_pool *p, unsigned *open, unsigned *busy)
 {
 	unsigned o = 0;
 
-	pthread_mutex_lock(&p->mu);
 	for (unsigned i = 0; i < p->n; i++)
-		o += p->slots[i].open;
-	*busy = p->busy;
-	pthread_mutex_unlock(&p->mu);
+		o += atomic_load(&p->slots[i].open);
+	*busy = atomic_load(&p->busy);
 	*open = o;
 }

@@ -438,14 +438,12 @@ p11_token_keepalive(p11_token *tok)
 		return;
 	for (unsigned i = 0; i < tok->pool.n; i++) {
 		s = &tok->pool.slots[i];
-		pthread_mutex_lock(&tok->pool.mu);
-		if (s->busy || !atomic_load(&s->open)) {
-			pthread_mutex_unlock(&tok->pool.mu);
+		if (!atomic_load(&s->open) || p11_pool_try_borrow_slot(&tok->pool, s) == NULL)
+			continue;
+		if (!atomic_load(&s->open)) {
+			p11_pool_return(&tok->pool, s);
 			continue;
 		}
-		s->busy = true;
-		tok->pool.busy++;
-		pthread_mutex_unlock(&tok->pool.mu);
 		now = p11_now_ms();
 		p11_module_rdlock(tok->mod);
 		gen = atomic_load(&tok->mod->gen);

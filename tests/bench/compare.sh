@@ -149,6 +149,6 @@ cmp_stop "$ODKI_PID"
 
 echo
 cmp_table | tee "$T/table.txt"
-echo "Targets failed: $(grep -c ' FAIL' "$T/table.txt")."
+echo "Targets failed: $(grep -o 'FAIL' "$T/table.txt" | wc -l)."
 [ -s "$T/warnings" ] && echo "Warnings:" && cat "$T/warnings"
 exit 0
