@@ -158,6 +158,13 @@ dt_stop() {
 	dt_sanitizer_check
 }
 
+# dt_sanitized: true when the daemon under test is built with a sanitizer (its allocator and
+# shadow memory change what VmRSS means, and valgrind cannot run it).
+dt_sanitized() {
+	nm -D "$DT_BIN" 2>/dev/null | grep -q '__asan_init\|__tsan_init' ||
+		ldd "$DT_BIN" | grep -q 'lib[at]san'
+}
+
 dt_sanitizer_check() {
 	if grep -q "ERROR: \(AddressSanitizer\|LeakSanitizer\)\|runtime error:" "$T/log"; then
 		dt_fail "sanitizer report in the daemon log"

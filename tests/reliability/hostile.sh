@@ -5,9 +5,12 @@
 # a connection dropped mid-body. After every case the daemon is alive and signs a normal
 # message on a new connection; each case from MAIL on is logged exactly once under its queue id
 # (signed, tempfailed, aborted by the MTA, or connection closed mid-message; an abort before
-# MAIL has no message to log); no sanitizer report. Memory: the whole set is run
-# once as a warm-up, VmRSS read, the set run HOSTILE_ROUNDS (default 3) more times, VmRSS read
-# again: the growth must stay under 6 MB.
+# MAIL has no message to log); no sanitizer report. Memory: the whole set is run as a warm-up,
+# VmRSS read, the set run HOSTILE_ROUNDS (default 3) more times, VmRSS read again: the growth
+# must stay under 2 MB (a plain build measured 68 kB over 6 rounds). Under AddressSanitizer the
+# allocator's size classes and its quarantine fill over the first three rounds (measured: +3.7,
+# +1.5, +0.3 MB, then flat within 1.3 MB through round 10), so there the warm-up is three rounds
+# and the bound 6 MB.
 . "$top_srcdir/tests/daemon/lib.sh"
 dt_init hostile
 HOSTILE=$top_builddir/tests/reliability/rl-hostile
@@ -39,6 +42,14 @@ round() {
 
 round 0
 dt_verify "$T/after" 1
+WARM=1
+LIMIT_KB=2048
+if dt_sanitized; then
+	WARM=3
+	LIMIT_KB=6144
+	round w1
+	round w2
+fi
 sleep 0.5
 rss0=$(rss)
 r=1
@@ -69,7 +80,7 @@ for c in $CASES; do
 	echo "$c: $n log line(s) in round 1"
 done
 dt_sanitizer_check
-echo "VmRSS after warm-up ${rss0} kB, after $ROUNDS more rounds ${rss1} kB"
-[ "$rss1" -le $((rss0 + 6144)) ] || dt_fail "VmRSS grew from $rss0 to $rss1 kB"
+echo "VmRSS after $WARM warm-up round(s) ${rss0} kB, after $ROUNDS more rounds ${rss1} kB"
+[ "$rss1" -le $((rss0 + LIMIT_KB)) ] || dt_fail "VmRSS grew from $rss0 to $rss1 kB (limit $LIMIT_KB kB)"
 dt_stop
-echo "PASS: hostile traffic ($((ROUNDS + 1)) rounds of $(echo "$CASES" | wc -w) cases), daemon up, memory back"
+echo "PASS: hostile traffic ($((ROUNDS + WARM)) rounds of $(echo "$CASES" | wc -w) cases), daemon up, memory back"

@@ -11,8 +11,7 @@ command -v valgrind >/dev/null 2>&1 || {
 	echo "SKIP: valgrind missing"
 	exit 77
 }
-if nm -D "$DT_BIN" 2>/dev/null | grep -q '__asan_init\|__tsan_init' ||
-	ldd "$DT_BIN" | grep -q 'lib[at]san'; then
+if dt_sanitized; then
 	echo "SKIP: the daemon is built with a sanitizer"
 	exit 77
 fi
