@@ -165,6 +165,7 @@ main_metrics(struct milter_env *env, bool write_now)
 			    .session_drops = ps.session_drops,
 			    .reinits = ps.reinits,
 			    .pool_timeouts = ps.pool_timeouts,
+			    .sign_cpu_ns = ps.sign_cpu_ns,
 			    .sessions = ps.sessions,
 			    .sessions_open = ps.sessions_open,
 			    .sessions_busy = ps.sessions_busy,

@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,7 +36,7 @@ struct metrics {
 	atomic_uint_fast64_t lat_bucket[METRICS_LATENCY_BUCKETS + 1];
 	atomic_uint_fast64_t lat_sum_ns;
 	atomic_uint_fast64_t tok_signs, tok_sign_errors, tok_retries, tok_recoveries;
-	atomic_uint_fast64_t tok_session_drops, tok_reinits, tok_pool_timeouts;
+	atomic_uint_fast64_t tok_session_drops, tok_reinits, tok_pool_timeouts, tok_sign_cpu_ns;
 	atomic_uint tok_sessions, tok_sessions_open, tok_sessions_busy;
 	atomic_uint_fast64_t start_time;
 };
@@ -148,6 +149,7 @@ metrics_set_token(struct metrics *m, const struct metrics_token *t)
 	atomic_store_explicit(&m->tok_session_drops, t->session_drops, memory_order_relaxed);
 	atomic_store_explicit(&m->tok_reinits, t->reinits, memory_order_relaxed);
 	atomic_store_explicit(&m->tok_pool_timeouts, t->pool_timeouts, memory_order_relaxed);
+	atomic_store_explicit(&m->tok_sign_cpu_ns, t->sign_cpu_ns, memory_order_relaxed);
 	atomic_store_explicit(&m->tok_sessions, t->sessions, memory_order_relaxed);
 	atomic_store_explicit(&m->tok_sessions_open, t->sessions_open, memory_order_relaxed);
 	atomic_store_explicit(&m->tok_sessions_busy, t->sessions_busy, memory_order_relaxed);
@@ -164,6 +166,26 @@ metrics_one(FILE *fp, const char *name, const char *type, const char *help, uint
 {
 	metrics_head(fp, name, type, help);
 	fprintf(fp, "%s %" PRIu64 "\n", name, v);
+}
+
+/* A counter of seconds with nanosecond digits, printed without going through a double. */
+static void
+metrics_one_seconds(FILE *fp, const char *name, const char *help, uint64_t ns)
+{
+	metrics_head(fp, name, "counter", help);
+	fprintf(fp, "%s %" PRIu64 ".%09" PRIu64 "\n", name, ns / 1000000000u, ns % 1000000000u);
+}
+
+/* User + system CPU time of the whole daemon (all threads) so far. */
+static uint64_t
+metrics_process_cpu_ns(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return 0;
+	return ((uint64_t)ru.ru_utime.tv_sec + (uint64_t)ru.ru_stime.tv_sec) * 1000000000u +
+	       ((uint64_t)ru.ru_utime.tv_usec + (uint64_t)ru.ru_stime.tv_usec) * 1000u;
 }
 
 static void
@@ -207,6 +229,10 @@ metrics_format_token(const struct metrics *m, FILE *fp)
 	            metrics_get(&m->tok_reinits));
 	metrics_one(fp, "p11dkim_token_pool_timeouts_total", "counter",
 	            "Session borrows that timed out.", metrics_get(&m->tok_pool_timeouts));
+	metrics_one_seconds(fp, "p11dkim_token_sign_cpu_seconds_total",
+	                    "CPU time of signing threads inside C_SignInit and C_Sign: the token's "
+	                    "own work for a software token such as SoftHSM, near 0 for hardware.",
+	                    metrics_get(&m->tok_sign_cpu_ns));
 	metrics_one(fp, "p11dkim_token_sessions", "gauge", "Size of the token session pool.",
 	            atomic_load_explicit(&m->tok_sessions, memory_order_relaxed));
 	metrics_one(fp, "p11dkim_token_sessions_open", "gauge", "Token sessions open now.",
@@ -236,6 +262,9 @@ metrics_format(const struct metrics *m, FILE *fp)
 	            "Messages answered with a temporary failure.", metrics_get(&m->tempfailed));
 	metrics_format_latency(m, fp);
 	metrics_format_token(m, fp);
+	metrics_one_seconds(fp, "p11dkim_process_cpu_seconds_total",
+	                    "User and system CPU time of the daemon, all threads.",
+	                    metrics_process_cpu_ns());
 	metrics_one(fp, "p11dkim_start_time_seconds", "gauge",
 	            "When the daemon started, seconds since the epoch.",
 	            metrics_get(&m->start_time));

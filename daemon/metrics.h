@@ -43,6 +43,7 @@ struct metrics_token {
 	uint64_t session_drops;
 	uint64_t reinits;
 	uint64_t pool_timeouts;
+	uint64_t sign_cpu_ns;   /* CPU time of signing threads inside C_SignInit + C_Sign */
 	unsigned sessions;      /* pool size */
 	unsigned sessions_open; /* open now */
 	unsigned sessions_busy; /* borrowed now */

@@ -152,6 +152,7 @@ struct p11_stats {
 	uint64_t session_drops;     /* sessions dropped as dead */
 	uint64_t reinits;           /* C_Finalize + C_Initialize done */
 	uint64_t pool_timeouts;     /* borrows that timed out */
+	uint64_t sign_cpu_ns;       /* CPU time of the calling threads in C_SignInit + C_Sign */
 	unsigned sessions;          /* pool size */
 	unsigned sessions_open;     /* sessions currently open */
 	unsigned sessions_busy;     /* sessions currently borrowed */

@@ -118,7 +118,7 @@ struct p11_token {
 	struct p11_pool pool;
 	struct {
 		atomic_uint_fast64_t signs, sign_errors, retries, recoveries, session_drops,
-		    pool_timeouts;
+		    pool_timeouts, sign_cpu_ns;
 		atomic_uint max_users;
 	} st;
 };

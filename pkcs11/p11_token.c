@@ -383,7 +383,7 @@ p11_token_label(const p11_token *tok)
 void
 p11_token_stats(const p11_token *tok, struct p11_stats *out)
 {
-	p11_token *t = (p11_token *)tok; /* the pool mutex is taken to read the counts */
+	p11_token *t = (p11_token *)tok; /* atomics are read through a non-const pointer */
 
 	memset(out, 0, sizeof(*out));
 	out->signs = atomic_load(&t->st.signs);
@@ -392,6 +392,7 @@ p11_token_stats(const p11_token *tok, struct p11_stats *out)
 	out->recoveries = atomic_load(&t->st.recoveries);
 	out->session_drops = atomic_load(&t->st.session_drops);
 	out->pool_timeouts = atomic_load(&t->st.pool_timeouts);
+	out->sign_cpu_ns = atomic_load(&t->st.sign_cpu_ns);
 	out->reinits = atomic_load(&t->mod->reinits);
 	out->max_session_users = atomic_load(&t->st.max_users);
 	out->sessions = t->pool.n;

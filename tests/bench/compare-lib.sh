@@ -11,11 +11,14 @@
 #   cmp_sanity NAME SOCKET     signs one message (--print $T/NAME.eml); prints its h= list
 #   cmp_token_bench NAME THREADS SECONDS   keytool bench, its CPU time in $T/res/NAME.cpu
 #   cmp_load NAME PID SOCKET CONNS MSG ARGS...   p11dkim-load, figures in $T/res/NAME.out,
-#                              plus daemon_cpu_ms_per_message from /proc/PID/stat
+#                              plus daemon_cpu_ms_per_message from /proc/PID/stat and, for
+#                              p11dkim, the CPU inside C_Sign from its metrics file
 #   cmp_mem NAME PID TAG       VmRSS and VmHWM (kB) into $T/res/mem-NAME-TAG
 #   cmp_table                  the table, ratios and targets
 
 CMP_PIDS=""
+# p11dkim's metrics file by daemon PID (cmp_start_p11), read by cmp_load.
+declare -A CMP_PROM
 CLK_TCK=$(getconf CLK_TCK)
 
 cmp_cleanup() {
@@ -126,6 +129,8 @@ sign: {
   internal_hosts = [ "127.0.0.1" ];
 };
 domains = ( { domain = "example.com"; keys = ( { selector = "bench"; key = "bench-rsa"; } ); } );
+metrics_file = "${1%.conf}.prom";
+metrics_interval = 1;
 EOF
 	chmod 600 "$1"
 }
@@ -153,6 +158,7 @@ cmp_start_p11() {
 	"$P11DKIM" -f -c "$2" >"$T/$1.log" 2>&1 &
 	CMP_PID=$!
 	CMP_PIDS="$CMP_PIDS $CMP_PID"
+	CMP_PROM[$CMP_PID]=${2%.conf}.prom
 	local i=0
 	while [ $i -lt 300 ]; do
 		grep -q " started: " "$T/$1.log" && return 0
@@ -248,9 +254,45 @@ cmp_token_bench() {
 		"$(cmp_fig "$1" signs_per_sec)" "$(cmp_fig "$1" signs)" "$(cmp_fig "$1" cpu_seconds)"
 }
 
+# A sample of p11dkim's metrics file.
+cmp_prom() {
+	sed -n "s/^$2 //p" "$1" | head -1
+}
+
+# Waits until the daemon has written its metrics file after now (it writes every second), so
+# that the file holds the counters as they are: the daemon is idle before and after a run.
+cmp_prom_fresh() {
+	local t0 i=0
+	t0=$(date +%s)
+	while [ $i -lt 40 ]; do
+		sleep 0.1
+		[ "$(cmp_prom "$1" p11dkim_metrics_written_time_seconds)" -gt "$t0" ] 2>/dev/null &&
+			return 0
+		i=$((i + 1))
+	done
+	cmp_die "p11dkim did not write $1"
+}
+
+# From two snapshots of the metrics file: the CPU inside C_SignInit + C_Sign per signature, and
+# the daemon's CPU per signed message beyond it. Both counters come from the same write, so
+# the two figures describe the same messages; no separate token run is subtracted.
+cmp_prom_delta() {
+	local a=$1 b=$2 cpu tok signs msgs
+	cpu=$(cmp_calc "$(cmp_prom "$b" p11dkim_process_cpu_seconds_total) - $(cmp_prom "$a" p11dkim_process_cpu_seconds_total)" %.9f)
+	tok=$(cmp_calc "$(cmp_prom "$b" p11dkim_token_sign_cpu_seconds_total) - $(cmp_prom "$a" p11dkim_token_sign_cpu_seconds_total)" %.9f)
+	signs=$(cmp_calc "$(cmp_prom "$b" p11dkim_token_signs_total) - $(cmp_prom "$a" p11dkim_token_signs_total)" %d)
+	msgs=$(cmp_calc "$(cmp_prom "$b" p11dkim_messages_signed_total) - $(cmp_prom "$a" p11dkim_messages_signed_total)" %d)
+	echo "token_cpu_ms_per_sign=$(cmp_calc "$signs > 0 ? $tok * 1000 / $signs : 0" %.3f)"
+	echo "beyond_sign_cpu_ms_per_message=$(cmp_calc "$msgs > 0 ? ($cpu - $tok) * 1000 / $msgs : 0" %.3f)"
+}
+
 cmp_load() {
-	local name=$1 pid=$2 sock=$3 conns=$4 msg=$5 c0 c1 n
+	local name=$1 pid=$2 sock=$3 conns=$4 msg=$5 c0 c1 n prom=${CMP_PROM[$2]:-}
 	shift 5
+	if [ -n "$prom" ]; then
+		cmp_prom_fresh "$prom"
+		cp "$prom" "$T/res/$name.prom0"
+	fi
 	c0=$(cmp_ticks "$pid")
 	"$LOAD" --socket "$sock" --conns "$conns" --message "$msg" "$@" \
 		>"$T/res/$name.out" 2>"$T/res/$name.err"
@@ -259,15 +301,21 @@ cmp_load() {
 	[ -n "$n" ] || cmp_die "p11dkim-load failed ($name): $(cat "$T/res/$name.err")"
 	echo "daemon_cpu_ms_per_message=$(cmp_calc "$n > 0 ? ($c1 - $c0) * 1000 / $CLK_TCK / $n : 0" %.3f)" \
 		>>"$T/res/$name.out"
+	if [ -n "$prom" ]; then
+		cmp_prom_fresh "$prom"
+		cp "$prom" "$T/res/$name.prom1"
+		cmp_prom_delta "$T/res/$name.prom0" "$T/res/$name.prom1" >>"$T/res/$name.out"
+	fi
 	if [ "$(cmp_fig "$name" signatures)" != "$n" ] || [ "$(cmp_fig "$name" errors)" != 0 ]; then
 		echo "WARNING: $name: $(cmp_fig "$name" signatures) signatures for $n messages," \
 			"$(cmp_fig "$name" errors) errors, $(cmp_fig "$name" tempfails) tempfails:" \
 			"$(head -c 300 "$T/res/$name.err")" | tee -a "$T/warnings"
 	fi
-	printf '    %-12s %8s msg/s  p50 %7s  p99 %8s ms  daemon CPU %7s ms/msg  (load gen %s ms/msg)\n' \
+	printf '    %-12s %8s msg/s  p50 %7s  p99 %8s ms  daemon CPU %7s ms/msg  (load gen %s ms/msg)%s\n' \
 		"$name" "$(cmp_fig "$name" messages_per_second)" "$(cmp_fig "$name" latency_p50_ms)" \
 		"$(cmp_fig "$name" latency_p99_ms)" "$(cmp_fig "$name" daemon_cpu_ms_per_message)" \
-		"$(cmp_fig "$name" cpu_ms_per_message)"
+		"$(cmp_fig "$name" cpu_ms_per_message)" \
+		"${prom:+; in C_Sign $(cmp_fig "$name" token_cpu_ms_per_sign), beyond it $(cmp_fig "$name" beyond_sign_cpu_ms_per_message)}"
 }
 
 cmp_mem() {

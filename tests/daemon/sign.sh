@@ -151,6 +151,12 @@ grep -q '^p11dkim_messages_unsigned_total{reason="not_trusted"} 2$' "$T/p11dkim.
 nsigs=$(sed -n 's/^p11dkim_signatures_total \([0-9]*\)$/\1/p' "$T/p11dkim.prom")
 [ -n "$nsigs" ] && [ "$nsigs" -ge "$signed" ] || dt_fail "metrics: signatures_total '$nsigs' < $signed"
 grep -q "^p11dkim_token_sign_duration_seconds_count $nsigs\$" "$T/p11dkim.prom" || dt_fail "metrics: histogram count is not $nsigs"
+# SoftHSM signs in the daemon's threads: CPU time in C_Sign, within the daemon's own.
+tcpu=$(sed -n 's/^p11dkim_token_sign_cpu_seconds_total \([0-9.]*\)$/\1/p' "$T/p11dkim.prom")
+pcpu=$(sed -n 's/^p11dkim_process_cpu_seconds_total \([0-9.]*\)$/\1/p' "$T/p11dkim.prom")
+awk -v t="$tcpu" -v p="$pcpu" 'BEGIN { exit !(t > 0 && p > t) }' ||
+	dt_fail "metrics: token CPU '$tcpu' s not within process CPU '$pcpu' s"
+echo "metrics: $nsigs signatures, token CPU $tcpu s, daemon CPU $pcpu s"
 
 dt_stop
 echo "PASS: $DT_VERIFIED signatures verified by dkimpy and libopendkim"

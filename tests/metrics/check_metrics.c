@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <dirent.h>
 #include <unistd.h>
 
@@ -252,6 +253,7 @@ START_TEST(fresh_all_zero)
 	ck_assert(value(&ps, "p11dkim_token_sign_duration_seconds_count") == 0);
 	ck_assert(value(&ps, "p11dkim_token_sign_duration_seconds_bucket{le=\"+Inf\"}") == 0);
 	ck_assert(value(&ps, "p11dkim_start_time_seconds") > 1.7e9);
+	ck_assert(value(&ps, "p11dkim_token_sign_cpu_seconds_total") == 0);
 	ck_assert_int_eq(count_files(), 1);
 	metrics_free(m);
 }
@@ -278,6 +280,7 @@ static const struct {
     {"reinits", NULL, "p11dkim_token_reinits_total", 1},
     {"sessions", NULL, "p11dkim_token_sessions", 16},
     {"in use", NULL, "p11dkim_token_sessions_in_use", 5},
+    {"token CPU", NULL, "p11dkim_token_sign_cpu_seconds_total", 2.000000125},
 };
 
 START_TEST(updates_table)
@@ -290,6 +293,7 @@ START_TEST(updates_table)
 	                          .session_drops = 2,
 	                          .reinits = 1,
 	                          .pool_timeouts = 0,
+	                          .sign_cpu_ns = 2000000125,
 	                          .sessions = 16,
 	                          .sessions_open = 12,
 	                          .sessions_busy = 5};
@@ -412,6 +416,33 @@ START_TEST(threads_lose_nothing)
 END_TEST
 
 /* Label values are written as they are: refuse what would break the format. */
+/* The daemon's CPU counter follows the process: 50 ms of CPU burnt between two writes shows. */
+START_TEST(process_cpu)
+{
+	struct metrics *m = metrics_new(reasons, NREASONS);
+	struct parsed ps;
+	struct timespec t0, t;
+	volatile uint64_t x = 1;
+	double before, after;
+
+	ck_assert_int_eq(metrics_write(m, path), 0);
+	parse_file(&ps, path);
+	before = value(&ps, "p11dkim_process_cpu_seconds_total");
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+	do {
+		for (int i = 0; i < 100000; i++)
+			x = x * 6364136223846793005u + 1;
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	} while ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < 50000000L);
+	ck_assert_int_eq(metrics_write(m, path), 0);
+	parse_file(&ps, path);
+	after = value(&ps, "p11dkim_process_cpu_seconds_total");
+	ck_assert_msg(after - before >= 0.045 && after - before < 5.0, "CPU %g -> %g s", before,
+	              after);
+	metrics_free(m);
+}
+END_TEST
+
 START_TEST(bad_reasons)
 {
 	static const char *const quote[] = {"ok", "bad\"quote"};
@@ -480,6 +511,7 @@ metrics_suite(void)
 	tcase_add_test(tc, threads_lose_nothing);
 	tcase_add_test(tc, write_errors);
 	tcase_add_test(tc, bad_reasons);
+	tcase_add_test(tc, process_cpu);
 	suite_add_tcase(s, tc);
 	return s;
 }
