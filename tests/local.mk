@@ -10,4 +10,5 @@ include $(srcdir)/tests/metrics.mk
 include $(srcdir)/tests/contrib.mk
 include $(srcdir)/tests/reliability.mk
 include $(srcdir)/tests/fuzz.mk
-EXTRA_DIST += tests/bench/compare.sh tests/bench/compare-lib.sh tests/bench/compare-table.sh
+EXTRA_DIST += tests/bench/compare.sh tests/bench/compare-lib.sh tests/bench/compare-table.sh \
+	tests/bench/profile.sh tests/bench/profile-split.py

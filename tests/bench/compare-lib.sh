@@ -37,7 +37,7 @@ cmp_cleanup() {
 }
 
 cmp_die() {
-	echo "compare.sh: $*" >&2
+	echo "$(basename "$0"): $*" >&2
 	exit 1
 }
 
