@@ -257,8 +257,10 @@ mc_headers(struct mc_conn *c, const struct mc_prepared *p, const char *qid, stru
 		skip = !leadspc && v[0] == ' ';
 		parts[1] = v + skip;
 		lens[1] = h->value_len + 1 - skip;
-		st = mc_proto_event(c, SMFIC_HEADER, i == 0 ? hmac : NULL, SMFIP_NOHDRS,
-		                    SMFIP_NR_HDR, parts, lens, 2, res, ans);
+		/* Postfix sends the end-of-header macros before every header field, and the
+		 * end-of-data macros before every body chunk: one more command each for the milter. */
+		st = mc_proto_event(c, SMFIC_HEADER, hmac, SMFIP_NOHDRS, SMFIP_NR_HDR, parts, lens, 2,
+		                    res, ans);
 		if (st != MC_OK || *ans == MC_ANS_FINAL)
 			return st;
 		if (*ans == MC_ANS_SKIP)
@@ -278,16 +280,14 @@ mc_body(struct mc_conn *c, const struct mc_prepared *p, const char *qid, struct 
 	const void *part;
 	size_t len, off;
 	enum mc_status st;
-	int first = 1;
 
 	for (off = 0; off < p->body_len; off += len) {
 		len = p->body_len - off < p->body_chunk ? p->body_len - off : p->body_chunk;
 		part = body + off;
-		st = mc_proto_event(c, SMFIC_BODY, first ? bmac : NULL, SMFIP_NOBODY, SMFIP_NR_BODY,
-		                    &part, &len, 1, res, ans);
+		st = mc_proto_event(c, SMFIC_BODY, bmac, SMFIP_NOBODY, SMFIP_NR_BODY, &part, &len, 1,
+		                    res, ans);
 		if (st != MC_OK || *ans == MC_ANS_FINAL)
 			return st;
-		first = 0;
 		if (*ans == MC_ANS_SKIP) {
 			res->body_skipped = 1;
 			break;
