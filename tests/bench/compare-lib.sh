@@ -14,6 +14,7 @@
 #                              plus daemon_cpu_ms_per_message from /proc/PID/stat and, for
 #                              p11dkim, the CPU inside C_Sign from its metrics file
 #   cmp_mem NAME PID TAG       VmRSS and VmHWM (kB) into $T/res/mem-NAME-TAG
+#   cmp_median NAME ROUNDS     $T/res/NAME.out: each figure's median over NAME-r1 ... NAME-rROUNDS
 #   cmp_table                  the table, ratios and targets
 
 CMP_PIDS=""
@@ -316,6 +317,25 @@ cmp_load() {
 		"$(cmp_fig "$name" latency_p99_ms)" "$(cmp_fig "$name" daemon_cpu_ms_per_message)" \
 		"$(cmp_fig "$name" cpu_ms_per_message)" \
 		"${prom:+; in C_Sign $(cmp_fig "$name" token_cpu_ms_per_sign), beyond it $(cmp_fig "$name" beyond_sign_cpu_ms_per_message)}"
+}
+
+cmp_median() {
+	local name=$1 n=$2 r files=""
+	for r in $(seq 1 "$n"); do
+		files="$files $T/res/$name-r$r.out"
+	done
+	# shellcheck disable=SC2086
+	awk -F= '
+		NF == 2 && $2 ~ /^-?[0-9]+(\.[0-9]+)?$/ { v[$1] = v[$1] " " $2; if (!($1 in seen)) { seen[$1] = 1; order[++k] = $1 } }
+		END {
+			for (i = 1; i <= k; i++) {
+				m = split(substr(v[order[i]], 2), a, " ")
+				for (x = 1; x <= m; x++) for (y = x + 1; y <= m; y++) if (a[y] + 0 < a[x] + 0) { t = a[x]; a[x] = a[y]; a[y] = t }
+				med = (m % 2) ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
+				print order[i] "=" med
+				print order[i] "_rounds=" substr(v[order[i]], 2)
+			}
+		}' $files >"$T/res/$name.out"
 }
 
 cmp_mem() {

@@ -23,6 +23,17 @@ cmp_sign_cpu() {
 		($(cmp_fig "$1" signs) - $(cmp_fig tokshort signs))" %.3f
 }
 
+# The ratio p11dkim / OpenDKIM of FIGURE for CASE in each round, as "a b c".
+cmp_round_ratios() {
+	local p o i out=""
+	read -r -a p <<<"$(cmp_fig "p11-$1" "$2_rounds")"
+	read -r -a o <<<"$(cmp_fig "odk-$1" "$2_rounds")"
+	for i in "${!p[@]}"; do
+		out="$out $(cmp_calc "${p[$i]} / ${o[$i]}")"
+	done
+	echo "${out# }"
+}
+
 cmp_size() {
 	case $1 in
 	3k*) echo "3 KB" ;;
@@ -56,10 +67,12 @@ cmp_table() {
 			v="$(cmp_verdict "$r >= 2")/$(cmp_verdict "$x >= 0.75")"
 			cmp_row "3 KB, $c connections (messages/s)" "$p" "$o" "$r" "$x" \
 				">=2x ODK, >=0.75x raw" "$v"
+			echo "  p11/ODK in each round: $(cmp_round_ratios 3k-64 messages_per_second)"
 			;;
 		1m-8)
 			cmp_row "1 MB, $c connections (messages/s)" "$p" "$o" "$r" "$x" ">=3x ODK" \
 				"$(cmp_verdict "$r >= 3")"
+			echo "  p11/ODK in each round: $(cmp_round_ratios 1m-8 messages_per_second)"
 			;;
 		*)
 			cmp_row "$(cmp_size "$k"), $c connection(s) (messages/s)" "$p" "$o" "$r" "$x" "" ""
@@ -74,6 +87,7 @@ cmp_table() {
 		3k-*)
 			cmp_row "p99 latency, 3 KB, ${k#*-} connections (ms)" "$p" "$o" "$r" "" \
 				"<=0.5x ODK" "$(cmp_verdict "$r <= 0.5")"
+			echo "  p11/ODK in each round: $(cmp_round_ratios "$k" latency_p99_ms)"
 			;;
 		*) cmp_row "p99 latency, 1 MB, ${k#*-} connections (ms)" "$p" "$o" "$r" "" "" "" ;;
 		esac
@@ -103,6 +117,7 @@ cmp_table() {
 	p=$(cmp_fig p11-3k-64 beyond_sign_cpu_ms_per_message)
 	cmp_row "  beyond C_Sign, 3 KB, 64 conns (ms)" "$p" "" "" "" "<0.2 ms" \
 		"$(cmp_verdict "$p < 0.2")"
+	echo "  beyond C_Sign in each round: $(cmp_fig p11-3k-64 beyond_sign_cpu_ms_per_message_rounds)"
 	p=$(cmp_calc "$(cmp_fig p11-3k-64 daemon_cpu_ms_per_message) - $sign" %.3f)
 	o=$(cmp_calc "$(cmp_fig odk-3k-64 daemon_cpu_ms_per_message) - $sign" %.3f)
 	cmp_row "  minus keytool's C_Sign CPU, 3 KB 64 (ms)" "$p" "$o" "" "" "" ""
@@ -134,8 +149,10 @@ cmp_table() {
 		"$(cmp_fig p11-3k-64 cpu_ms_per_message)" "$(cmp_fig odk-3k-64 cpu_ms_per_message)" \
 		"" "" "" ""
 	echo
-	echo "p11/raw: p11dkim messages/s over the token's raw rate with 2 threads (mean of the runs" \
-		"before and after the 3 KB runs: $(cmp_fig tok2 signs_per_sec), $(cmp_fig tok2b signs_per_sec))."
+	echo "Each figure is the median of its $ROUNDS round(s); a ratio is that of the medians."
+	echo "p11/raw: p11dkim messages/s over the token's raw rate with 2 threads (mean of the" \
+		"rounds' median, $(cmp_fig tok2 signs_per_sec) (rounds: $(cmp_fig tok2 signs_per_sec_rounds)), and" \
+		"a last run, $(cmp_fig tok2b signs_per_sec))."
 	echo "CPU inside C_Sign, beyond C_Sign: from p11dkim's metrics file before and after each run" \
 		"(p11dkim_token_sign_cpu_seconds_total: the signing threads' CPU time in C_SignInit +" \
 		"C_Sign; p11dkim_process_cpu_seconds_total), per signature and per signed message."

@@ -3,37 +3,46 @@
 # one run on the same messages, and the token's raw signing rate. A program that prints figures,
 # not a test (speed is never asserted by make check). Builds nothing: give it a build directory.
 #
-#   tests/bench/compare.sh [-s SECONDS] [-q] [-k] [BUILD_DIR]      (default _build/plain)
+#   tests/bench/compare.sh [-s SECONDS] [-r ROUNDS] [-q] [-k] [BUILD_DIR]  (default _build/plain)
 #     -s SECONDS  length of each timed run (default 6)
-#     -q          quick: 2-second runs, a 10 MB instead of a 50 MB message (to try the script)
+#     -r ROUNDS   rounds of the 3 KB and 1 MB runs (default 3); the table shows each figure's
+#                 median over the rounds
+#     -q          quick: 2-second runs, 1 round, a 10 MB instead of a 50 MB message
 #     -k          keep the temporary directory (configurations, logs, each run's figures)
 #
 # What it does: a fresh SoftHSM token with an RSA-2048 key (p11dkim-keytool generate), an
 # RSA-2048 key file for OpenDKIM (opendkim-genkey); both daemons sign relaxed/relaxed with the
 # same header list (p11dkim's default list, oversigned: OpenDKIM's SignHeaders and
 # OversignHeaders set to it), for internal client 127.0.0.1. p11dkim-load drives each daemon in
-# turn, p11dkim first, then OpenDKIM, case by case, so that a change in the machine's load
-# hits both alike. Daemon CPU comes from /proc/PID/stat (utime + stime) before and after each
+# turn, case by case, so that a change in the machine's load hits both alike; the order
+# alternates between rounds (p11dkim first in odd rounds), and each round measures the token's
+# raw rate again. The machine is shared, so one run of a case can be 30% off the next: the
+# table takes the median of each figure over the rounds. Daemon CPU comes from /proc/PID/stat (utime + stime) before and after each
 # run; memory from /proc/PID/status (VmRSS, VmHWM). Needs: softhsm2, opendkim, opendkim-tools,
 # python3 (a free port), and the build's daemon/p11dkim, tools/p11dkim-load, p11dkim-keytool.
 set -u
 
 SECONDS_RUN=6
+ROUNDS=3
 QUICK=0
 KEEP=0
-while getopts "s:qkh" opt; do
+while getopts "s:r:qkh" opt; do
 	case $opt in
 	s) SECONDS_RUN=$OPTARG ;;
+	r) ROUNDS=$OPTARG ;;
 	q) QUICK=1 ;;
 	k) KEEP=1 ;;
 	*)
-		sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
 		exit 2
 		;;
 	esac
 done
 shift $((OPTIND - 1))
-[ "$QUICK" -eq 1 ] && SECONDS_RUN=2
+[ "$QUICK" -eq 1 ] && SECONDS_RUN=2 && ROUNDS=1
+case $ROUNDS in
+'' | *[!0-9]* | 0) echo "compare.sh: -r wants a number of rounds, 1 or more" >&2 && exit 2 ;;
+esac
 BIG_MB=50
 [ "$QUICK" -eq 1 ] && BIG_MB=10
 
@@ -85,7 +94,7 @@ cmp_p11_conf "$T/p11-inet.conf" "inet:$PORT_P@127.0.0.1"
 
 cmp_machine >"$T/machine.txt"
 cat "$T/machine.txt"
-echo "run length ${SECONDS_RUN} s; big message ${BIG_MB} MB; temp dir $T"
+echo "run length ${SECONDS_RUN} s; $ROUNDS round(s); big message ${BIG_MB} MB; temp dir $T"
 echo
 
 # ---------------------------------------------------------------- the token alone
@@ -112,19 +121,42 @@ echo "OpenDKIM h=$H_ODK"
 [ "$(echo "$H_P11" | tr A-Z: a-z'\n' | sort)" = "$(echo "$H_ODK" | tr A-Z: a-z'\n' | sort)" ] ||
 	echo "WARNING: the h= lists differ" | tee -a "$T/warnings"
 
-for c in 1 8 64; do
-	cmp_note "3 KB message, $c connection(s)"
-	cmp_load p11-3k-$c "$P11_PID" "unix:$T/p11.sock" "$c" "$T/m3k.eml" --seconds "$SECONDS_RUN"
-	cmp_load odk-3k-$c "$ODK_PID" "unix:$T/odk.sock" "$c" "$T/m3k.eml" --seconds "$SECONDS_RUN"
+# cmp_pair ROUND CASE CONNS MESSAGE: both daemons on one case, the order set by the round.
+cmp_pair() {
+	local first=p11 second=odk d
+	[ $(($1 % 2)) -eq 0 ] && first=odk second=p11
+	for d in $first $second; do
+		if [ "$d" = p11 ]; then
+			cmp_load "p11-$2-r$1" "$P11_PID" "unix:$T/p11.sock" "$3" "$4" --seconds "$SECONDS_RUN"
+		else
+			cmp_load "odk-$2-r$1" "$ODK_PID" "unix:$T/odk.sock" "$3" "$4" --seconds "$SECONDS_RUN"
+		fi
+	done
+}
+
+for r in $(seq 1 "$ROUNDS"); do
+	cmp_note "round $r of $ROUNDS: token, 2 threads"
+	cmp_token_bench "tok2-r$r" 2 "$SECONDS_RUN"
+	for c in 1 8 64; do
+		cmp_note "round $r: 3 KB message, $c connection(s)"
+		cmp_pair "$r" "3k-$c" "$c" "$T/m3k.eml"
+	done
+	# Memory after the 3 KB runs of round 1, before any larger message.
+	if [ "$r" -eq 1 ]; then
+		cmp_mem p11 "$P11_PID" 3k
+		cmp_mem odk "$ODK_PID" 3k
+	fi
+	for c in 8 64; do
+		cmp_note "round $r: 1 MB message, $c connections"
+		cmp_pair "$r" "1m-$c" "$c" "$T/m1m.eml"
+	done
 done
-cmp_mem p11 "$P11_PID" 3k
-cmp_mem odk "$ODK_PID" 3k
 cmp_note "token again, 2 threads (drift check)"
 cmp_token_bench tok2b 2 "$SECONDS_RUN"
-for c in 8 64; do
-	cmp_note "1 MB message, $c connections"
-	cmp_load p11-1m-$c "$P11_PID" "unix:$T/p11.sock" "$c" "$T/m1m.eml" --seconds "$SECONDS_RUN"
-	cmp_load odk-1m-$c "$ODK_PID" "unix:$T/odk.sock" "$c" "$T/m1m.eml" --seconds "$SECONDS_RUN"
+cmp_median tok2 "$ROUNDS"
+for k in 3k-1 3k-8 3k-64 1m-8 1m-64; do
+	cmp_median "p11-$k" "$ROUNDS"
+	cmp_median "odk-$k" "$ROUNDS"
 done
 cmp_note "${BIG_MB} MB message, 64 connections, 64 messages"
 cmp_load p11-big-64 "$P11_PID" "unix:$T/p11.sock" 64 "$T/mbig.eml" --messages 64 --timeout 600000
