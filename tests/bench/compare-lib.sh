@@ -1,6 +1,8 @@
 # tests/bench/compare-lib.sh: the pieces of compare.sh (sourced by it; bash). Every function
 # uses $T (the run's temp dir), $BUILD's programs and the token from tests/lib/softhsm.sh.
 #
+#   cmp_setup BUILD_DIR TOOL...   checks the build's programs and the TOOLs; sets BUILD etc.
+#   cmp_workdir PREFIX         temp dir $T, a fresh token with key bench-rsa, KT
 #   cmp_messages DIR MB        m3k.eml (3 KB), m1m.eml (1 MB MIME with a base64 attachment),
 #                              mbig.eml (MB megabytes, same shape)
 #   cmp_p11_conf FILE SOCKET   p11dkim configuration: relaxed/relaxed, default header list
@@ -16,6 +18,48 @@
 #   cmp_mem NAME PID TAG       VmRSS and VmHWM (kB) into $T/res/mem-NAME-TAG
 #   cmp_median NAME ROUNDS     $T/res/NAME.out: each figure's median over NAME-r1 ... NAME-rROUNDS
 #   cmp_table                  the table, ratios and targets
+
+# cmp_setup BUILD_DIR TOOL...: the build's programs (P11DKIM, LOAD, KEYTOOL) and the system's
+# TOOLs must be there; exits 2 naming what is missing.
+cmp_setup() {
+	local b t
+	BUILD=$(cd "${1:-$top_srcdir/_build/plain}" 2>/dev/null && pwd) || {
+		echo "$(basename "$0"): no build directory ${1:-$top_srcdir/_build/plain}" >&2
+		exit 2
+	}
+	shift
+	P11DKIM=$BUILD/daemon/p11dkim
+	LOAD=$BUILD/tools/p11dkim-load
+	KEYTOOL=$BUILD/tools/p11dkim-keytool
+	for b in "$P11DKIM" "$LOAD" "$KEYTOOL"; do
+		[ -x "$b" ] || {
+			echo "$(basename "$0"): $b is not built (make -C $BUILD)" >&2
+			exit 2
+		}
+	done
+	PATH=$PATH:/usr/sbin
+	for t in "$@"; do
+		command -v "$t" >/dev/null || {
+			echo "$(basename "$0"): $t is not installed" >&2
+			exit 2
+		}
+	done
+}
+
+# cmp_workdir PREFIX: the run's temp dir $T (/tmp/PREFIX.XXXXXX: unix socket paths are limited
+# to 108 bytes), removed at exit unless KEEP=1, with a fresh SoftHSM token holding the RSA-2048
+# key "bench-rsa"; KT is the keytool command line for it.
+cmp_workdir() {
+	T=$(mktemp -d "/tmp/$1.XXXXXX")
+	chmod 700 "$T"
+	mkdir "$T/res"
+	trap cmp_cleanup EXIT
+	trap 'exit 1' INT TERM
+	softhsm_setup "$T/hsm" || cmp_die "softhsm_setup failed"
+	KT=("$KEYTOOL" --module "$P11DKIM_MODULE" --token "$P11DKIM_TOKEN" --pin-file "$P11DKIM_PIN_FILE")
+	"${KT[@]}" generate --label bench-rsa --type rsa2048 >"$T/keygen.out" 2>&1 ||
+		cmp_die "keytool generate: $(cat "$T/keygen.out")"
+}
 
 CMP_PIDS=""
 # p11dkim's metrics file by daemon PID (cmp_start_p11), read by cmp_load.

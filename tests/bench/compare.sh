@@ -47,43 +47,14 @@ BIG_MB=50
 [ "$QUICK" -eq 1 ] && BIG_MB=10
 
 top_srcdir=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=$(cd "${1:-$top_srcdir/_build/plain}" 2>/dev/null && pwd) || {
-	echo "compare.sh: no build directory ${1:-$top_srcdir/_build/plain}" >&2
-	exit 2
-}
-P11DKIM=$BUILD/daemon/p11dkim
-LOAD=$BUILD/tools/p11dkim-load
-KEYTOOL=$BUILD/tools/p11dkim-keytool
-for b in "$P11DKIM" "$LOAD" "$KEYTOOL"; do
-	[ -x "$b" ] || {
-		echo "compare.sh: $b is not built (make -C $BUILD)" >&2
-		exit 2
-	}
-done
-PATH=$PATH:/usr/sbin
-for t in opendkim opendkim-genkey softhsm2-util pkcs11-tool; do
-	command -v "$t" >/dev/null || {
-		echo "compare.sh: $t is not installed" >&2
-		exit 2
-	}
-done
 PY=/usr/bin/python3
 . "$top_srcdir/tests/bench/compare-lib.sh"
+cmp_setup "${1:-}" opendkim opendkim-genkey softhsm2-util pkcs11-tool
 . "$top_srcdir/tests/bench/compare-table.sh"
 . "$top_srcdir/tests/lib/softhsm.sh"
 
-# Short path: unix socket paths are limited to 108 bytes.
-T=$(mktemp -d /tmp/p11cmp.XXXXXX)
-chmod 700 "$T"
-mkdir "$T/res"
-trap cmp_cleanup EXIT
-trap 'exit 1' INT TERM
-
 # ---------------------------------------------------------------- keys, messages, daemons
-softhsm_setup "$T/hsm" || cmp_die "softhsm_setup failed"
-KT=("$KEYTOOL" --module "$P11DKIM_MODULE" --token "$P11DKIM_TOKEN" --pin-file "$P11DKIM_PIN_FILE")
-"${KT[@]}" generate --label bench-rsa --type rsa2048 >"$T/keygen.out" 2>&1 ||
-	cmp_die "keytool generate: $(cat "$T/keygen.out")"
+cmp_workdir p11cmp
 opendkim-genkey -D "$T" -d example.com -s odk -b 2048 -a rsa-sha256 >/dev/null 2>&1 ||
 	cmp_die "opendkim-genkey failed"
 cmp_messages "$T" "$BIG_MB"

@@ -38,40 +38,12 @@ done
 shift $((OPTIND - 1))
 
 top_srcdir=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=$(cd "${1:-$top_srcdir/_build/plain}" 2>/dev/null && pwd) || {
-	echo "profile.sh: no build directory ${1:-$top_srcdir/_build/plain}" >&2
-	exit 2
-}
-P11DKIM=$BUILD/daemon/p11dkim
-LOAD=$BUILD/tools/p11dkim-load
-KEYTOOL=$BUILD/tools/p11dkim-keytool
-for b in "$P11DKIM" "$LOAD" "$KEYTOOL"; do
-	[ -x "$b" ] || {
-		echo "profile.sh: $b is not built (make -C $BUILD)" >&2
-		exit 2
-	}
-done
-PATH=$PATH:/usr/sbin
-for t in perf softhsm2-util; do
-	command -v "$t" >/dev/null || {
-		echo "profile.sh: $t is not installed" >&2
-		exit 2
-	}
-done
 PY=/usr/bin/python3
 . "$top_srcdir/tests/bench/compare-lib.sh"
+cmp_setup "${1:-}" perf softhsm2-util
 . "$top_srcdir/tests/lib/softhsm.sh"
 
-T=$(mktemp -d /tmp/p11prof.XXXXXX)
-chmod 700 "$T"
-mkdir "$T/res"
-trap cmp_cleanup EXIT
-trap 'exit 1' INT TERM
-
-softhsm_setup "$T/hsm" || cmp_die "softhsm_setup failed"
-KT=("$KEYTOOL" --module "$P11DKIM_MODULE" --token "$P11DKIM_TOKEN" --pin-file "$P11DKIM_PIN_FILE")
-"${KT[@]}" generate --label bench-rsa --type rsa2048 >"$T/keygen.out" 2>&1 ||
-	cmp_die "keytool generate: $(cat "$T/keygen.out")"
+cmp_workdir p11prof
 if [ -z "$MSG" ]; then
 	cmp_messages "$T" 1
 	MSG=$T/m3k.eml
