@@ -168,12 +168,20 @@ metrics_one(FILE *fp, const char *name, const char *type, const char *help, uint
 	fprintf(fp, "%s %" PRIu64 "\n", name, v);
 }
 
-/* A counter of seconds with nanosecond digits, printed without going through a double. */
+/* A sample of seconds with nanosecond digits ("NAME SUFFIX value"), printed without going
+ * through a double. */
+static void
+metrics_print_seconds(FILE *fp, const char *name, const char *suffix, uint64_t ns)
+{
+	fprintf(fp, "%s%s %" PRIu64 ".%09" PRIu64 "\n", name, suffix, ns / 1000000000u,
+	        ns % 1000000000u);
+}
+
 static void
 metrics_one_seconds(FILE *fp, const char *name, const char *help, uint64_t ns)
 {
 	metrics_head(fp, name, "counter", help);
-	fprintf(fp, "%s %" PRIu64 ".%09" PRIu64 "\n", name, ns / 1000000000u, ns % 1000000000u);
+	metrics_print_seconds(fp, name, "", ns);
 }
 
 /* User + system CPU time of the whole daemon (all threads) so far. */
@@ -192,7 +200,7 @@ static void
 metrics_format_latency(const struct metrics *m, FILE *fp)
 {
 	const char *name = "p11dkim_token_sign_duration_seconds";
-	uint64_t cum = 0, sum_ns;
+	uint64_t cum = 0;
 	size_t i;
 
 	metrics_head(fp, name, "histogram",
@@ -204,9 +212,7 @@ metrics_format_latency(const struct metrics *m, FILE *fp)
 	}
 	cum += metrics_get(&m->lat_bucket[METRICS_LATENCY_BUCKETS]);
 	fprintf(fp, "%s_bucket{le=\"+Inf\"} %" PRIu64 "\n", name, cum);
-	sum_ns = metrics_get(&m->lat_sum_ns);
-	fprintf(fp, "%s_sum %" PRIu64 ".%09" PRIu64 "\n", name, sum_ns / 1000000000u,
-	        sum_ns % 1000000000u);
+	metrics_print_seconds(fp, name, "_sum", metrics_get(&m->lat_sum_ns));
 	fprintf(fp, "%s_count %" PRIu64 "\n", name, cum);
 }
 

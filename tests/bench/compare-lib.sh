@@ -318,15 +318,20 @@ cmp_prom_fresh() {
 	cmp_die "p11dkim did not write $1"
 }
 
+# cmp_prom_change A B SAMPLE FORMAT: SAMPLE in snapshot B minus SAMPLE in snapshot A.
+cmp_prom_change() {
+	cmp_calc "$(cmp_prom "$2" "$3") - $(cmp_prom "$1" "$3")" "$4"
+}
+
 # From two snapshots of the metrics file: the CPU inside C_SignInit + C_Sign per signature, and
 # the daemon's CPU per signed message beyond it. Both counters come from the same write, so
 # the two figures describe the same messages; no separate token run is subtracted.
 cmp_prom_delta() {
-	local a=$1 b=$2 cpu tok signs msgs
-	cpu=$(cmp_calc "$(cmp_prom "$b" p11dkim_process_cpu_seconds_total) - $(cmp_prom "$a" p11dkim_process_cpu_seconds_total)" %.9f)
-	tok=$(cmp_calc "$(cmp_prom "$b" p11dkim_token_sign_cpu_seconds_total) - $(cmp_prom "$a" p11dkim_token_sign_cpu_seconds_total)" %.9f)
-	signs=$(cmp_calc "$(cmp_prom "$b" p11dkim_token_signs_total) - $(cmp_prom "$a" p11dkim_token_signs_total)" %d)
-	msgs=$(cmp_calc "$(cmp_prom "$b" p11dkim_messages_signed_total) - $(cmp_prom "$a" p11dkim_messages_signed_total)" %d)
+	local cpu tok signs msgs
+	cpu=$(cmp_prom_change "$1" "$2" p11dkim_process_cpu_seconds_total %.9f)
+	tok=$(cmp_prom_change "$1" "$2" p11dkim_token_sign_cpu_seconds_total %.9f)
+	signs=$(cmp_prom_change "$1" "$2" p11dkim_token_signs_total %d)
+	msgs=$(cmp_prom_change "$1" "$2" p11dkim_messages_signed_total %d)
 	echo "token_cpu_ms_per_sign=$(cmp_calc "$signs > 0 ? $tok * 1000 / $signs : 0" %.3f)"
 	echo "beyond_sign_cpu_ms_per_message=$(cmp_calc "$msgs > 0 ? ($cpu - $tok) * 1000 / $msgs : 0" %.3f)"
 }
@@ -363,23 +368,29 @@ cmp_load() {
 		"${prom:+; in C_Sign $(cmp_fig "$name" token_cpu_ms_per_sign), beyond it $(cmp_fig "$name" beyond_sign_cpu_ms_per_message)}"
 }
 
+# cmp_median_of "LIST" [FORMAT]: the median of a list of numbers (printf FORMAT, else as awk
+# prints a number).
+cmp_median_of() {
+	echo "$1" | tr ' ' '\n' | sort -g | awk -v f="${2:-}" '{ a[NR] = $1 } END {
+		m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
+		if (f != "") printf f, m; else print m }'
+}
+
 cmp_median() {
-	local name=$1 n=$2 r files=""
+	local name=$1 n=$2 r files="" key vals
 	for r in $(seq 1 "$n"); do
 		files="$files $T/res/$name-r$r.out"
 	done
+	# Each numeric figure with its values in round order, then its median.
 	# shellcheck disable=SC2086
-	awk -F= '
-		NF == 2 && $2 ~ /^-?[0-9]+(\.[0-9]+)?$/ { v[$1] = v[$1] " " $2; if (!($1 in seen)) { seen[$1] = 1; order[++k] = $1 } }
-		END {
-			for (i = 1; i <= k; i++) {
-				m = split(substr(v[order[i]], 2), a, " ")
-				for (x = 1; x <= m; x++) for (y = x + 1; y <= m; y++) if (a[y] + 0 < a[x] + 0) { t = a[x]; a[x] = a[y]; a[y] = t }
-				med = (m % 2) ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
-				print order[i] "=" med
-				print order[i] "_rounds=" substr(v[order[i]], 2)
-			}
-		}' $files >"$T/res/$name.out"
+	awk -F= 'NF == 2 && $2 ~ /^-?[0-9]+(\.[0-9]+)?$/ {
+			if (!($1 in v)) order[++k] = $1
+			v[$1] = v[$1] " " $2 }
+		END { for (i = 1; i <= k; i++) print order[i] "=" substr(v[order[i]], 2) }' $files |
+		while IFS== read -r key vals; do
+			echo "$key=$(cmp_median_of "$vals")"
+			echo "${key}_rounds=$vals"
+		done >"$T/res/$name.out"
 }
 
 cmp_mem() {

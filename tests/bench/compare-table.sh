@@ -40,12 +40,6 @@ cmp_round_ratios() {
 	echo "${out# }"
 }
 
-# The median of a list of numbers.
-cmp_median_of() {
-	echo "$1" | tr ' ' '\n' | sort -g |
-		awk '{ a[NR] = $1 } END { printf "%.2f", NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
-}
-
 cmp_size() {
 	case $1 in
 	3k*) echo "3 KB" ;;
@@ -71,8 +65,8 @@ cmp_table() {
 	for k in 3k-1 3k-8 3k-64 1m-8 1m-64; do
 		p=$(cmp_fig "p11-$k" messages_per_second)
 		o=$(cmp_fig "odk-$k" messages_per_second)
-		r=$(cmp_median_of "$(cmp_round_ratios "$k" messages_per_second)")
-		x=$(cmp_median_of "$(cmp_round_ratios "$k" messages_per_second tok2 signs_per_sec)")
+		r=$(cmp_median_of "$(cmp_round_ratios "$k" messages_per_second)" %.2f)
+		x=$(cmp_median_of "$(cmp_round_ratios "$k" messages_per_second tok2 signs_per_sec)" %.2f)
 		c=${k#*-}
 		case $k in
 		3k-64)
@@ -95,7 +89,7 @@ cmp_table() {
 	for k in 3k-8 3k-64 1m-8; do
 		p=$(cmp_fig "p11-$k" latency_p99_ms)
 		o=$(cmp_fig "odk-$k" latency_p99_ms)
-		r=$(cmp_median_of "$(cmp_round_ratios "$k" latency_p99_ms)")
+		r=$(cmp_median_of "$(cmp_round_ratios "$k" latency_p99_ms)" %.2f)
 		case $k in
 		3k-*)
 			cmp_row "p99 latency, 3 KB, ${k#*-} connections (ms)" "$p" "$o" "$r" "" \
