@@ -10,7 +10,7 @@ daemon_libdaemon_la_SOURCES = \
 	daemon/clock.h daemon/clock.c \
 	daemon/signals.h daemon/signals.c \
 	daemon/listen.h daemon/listen.c \
-	daemon/milter.h daemon/milter_int.h daemon/milter.c daemon/milter_sign.c \
+	daemon/milter.h daemon/milter_int.h daemon/milter.c daemon/milter_negotiate.c daemon/milter_sign.c \
 	daemon/check.h daemon/check.c \
 	daemon/metrics.h daemon/metrics.c
 daemon_libdaemon_la_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS) $(OPENSSL_CFLAGS) $(LIBSYSTEMD_CFLAGS)

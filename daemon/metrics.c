@@ -31,6 +31,7 @@ struct metrics {
 	/* One per reason, then "unknown" for an index out of range. */
 	atomic_uint_fast64_t unsigned_msgs[METRICS_MAX_REASONS + 1];
 	atomic_uint_fast64_t tempfailed;
+	atomic_uint_fast64_t mta_refused, mta_no_leadspc;
 	/* Per bucket, not cumulative: one increment per observation; the
 	 * writer sums them. The last one is +Inf. */
 	atomic_uint_fast64_t lat_bucket[METRICS_LATENCY_BUCKETS + 1];
@@ -126,6 +127,18 @@ void
 metrics_tempfailed(struct metrics *m)
 {
 	metrics_inc(&m->tempfailed, 1);
+}
+
+void
+metrics_mta_refused(struct metrics *m)
+{
+	metrics_inc(&m->mta_refused, 1);
+}
+
+void
+metrics_mta_no_leadspc(struct metrics *m)
+{
+	metrics_inc(&m->mta_no_leadspc, 1);
 }
 
 void
@@ -266,6 +279,15 @@ metrics_format(const struct metrics *m, FILE *fp)
 		        metrics_get(&m->unsigned_msgs[i]));
 	metrics_one(fp, "p11dkim_messages_tempfailed_total", "counter",
 	            "Messages answered with a temporary failure.", metrics_get(&m->tempfailed));
+	metrics_one(fp, "p11dkim_mta_connections_refused_total", "counter",
+	            "MTA connections refused at option negotiation: the MTA does not let a milter "
+	            "add header fields (SMFIF_ADDHDRS), so nothing it sends can be signed.",
+	            metrics_get(&m->mta_refused));
+	metrics_one(
+	    fp, "p11dkim_mta_connections_without_leadspc_total", "counter",
+	    "MTA connections at a milter protocol without SMFIP_HDR_LEADSPC (older than 6): "
+	    "the space after each header field's colon is rebuilt.",
+	    metrics_get(&m->mta_no_leadspc));
 	metrics_format_latency(m, fp);
 	metrics_format_token(m, fp);
 	metrics_one_seconds(fp, "p11dkim_process_cpu_seconds_total",

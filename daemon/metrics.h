@@ -72,6 +72,13 @@ void metrics_unsigned(struct metrics *, size_t reason);
 /* A message answered with a temporary failure (token error, on_token_error
  * = "tempfail", or an internal error). */
 void metrics_tempfailed(struct metrics *);
+/* An MTA connection refused at option negotiation: the MTA cannot take a
+ * DKIM-Signature (it does not allow SMFIF_ADDHDRS), so its mail passes unsigned or is
+ * tempfailed, per the MTA's own default action. */
+void metrics_mta_refused(struct metrics *);
+/* An MTA connection whose protocol has no SMFIP_HDR_LEADSPC (milter protocol older than 6):
+ * the space after each header field's colon is rebuilt, not seen. */
+void metrics_mta_no_leadspc(struct metrics *);
 /* One C_Sign on the token took ns nanoseconds (pool borrow included). */
 void metrics_sign_latency(struct metrics *, uint64_t ns);
 /* Replace the token figures with these. */

@@ -83,55 +83,6 @@ milter_fail(SMFICTX *ctx, struct milter_conn *c, enum policy_reason r, const cha
 }
 
 static sfsistat
-milter_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
-                 unsigned long f3, unsigned long *pf0, unsigned long *pf1, unsigned long *pf2,
-                 unsigned long *pf3)
-{
-	/* Every reply the MTA waits for is a round trip per message, so only MAIL FROM and the end
-	 * of the message get one; a verdict reached at the end of headers waits for the end
-	 * (milter_defer). MAIL FROM keeps its reply: libmilter discards the commands it has not
-	 * read yet when the MTA hangs up, so without that reply an MTA that sends MAIL, ABORT and
-	 * QUIT at once and closes could leave a transaction that p11dkim never saw and never
-	 * logged. With it, milter_envfrom has run, and the abort or the close logs it once. */
-	const unsigned long skip = SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NOUNKNOWN | SMFIP_NODATA |
-	                           SMFIP_NR_CONN | SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY;
-	struct milter_conn *c;
-
-	/* Without it the MTA eats the space after the colon and simple header
-	 * canonicalization can no longer match what the receiver sees. */
-	if ((f1 & SMFIP_HDR_LEADSPC) == 0) {
-		log_err("the MTA does not offer SMFIP_HDR_LEADSPC (leading header space): refusing "
-		        "this connection");
-		return SMFIS_REJECT;
-	}
-	if ((f0 & SMFIF_ADDHDRS) == 0) {
-		log_err("the MTA does not allow adding headers (SMFIF_ADDHDRS): refusing this "
-		        "connection");
-		return SMFIS_REJECT;
-	}
-	c = smfi_getpriv(ctx);
-	if (c == NULL) {
-		c = calloc(1, sizeof(*c));
-		if (c == NULL || smfi_setpriv(ctx, c) != MI_SUCCESS) {
-			free(c);
-			log_err("out of memory for a new connection");
-			return SMFIS_TEMPFAIL;
-		}
-	}
-	*pf0 = SMFIF_ADDHDRS;
-	*pf1 = SMFIP_HDR_LEADSPC | (f1 & skip);
-	*pf2 = 0;
-	*pf3 = 0;
-	c->nr_hdr = (*pf1 & SMFIP_NR_HDR) != 0;
-	c->nr_body = (*pf1 & SMFIP_NR_BODY) != 0;
-	c->nr_conn = (*pf1 & SMFIP_NR_CONN) != 0;
-	c->nr_eoh = (*pf1 & SMFIP_NR_EOH) != 0;
-	log_debug("negotiated actions 0x%lx protocol 0x%lx (offered 0x%lx 0x%lx)", *pf0, *pf1, f0,
-	          f1);
-	return SMFIS_CONTINUE;
-}
-
-static sfsistat
 milter_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 {
 	struct milter_conn *c = smfi_getpriv(ctx);
@@ -289,17 +240,26 @@ milter_note_header(struct milter_conn *c, const char *name, const char *value)
 }
 
 static sfsistat
-milter_header(SMFICTX *ctx, char *name, char *value)
+milter_header(SMFICTX *ctx, char *name, char *raw_value)
 {
 	struct milter_conn *c = smfi_getpriv(ctx);
+	const char *value;
 	sfsistat ok;
 	dkim_status s;
 
 	if (c == NULL)
 		return SMFIS_TEMPFAIL;
 	ok = c->nr_hdr ? SMFIS_NOREPLY : SMFIS_CONTINUE;
-	if (!c->active || name == NULL || value == NULL)
+	if (!c->active || name == NULL || raw_value == NULL)
 		return ok;
+	value = milter_header_value(c, raw_value);
+	if (value == NULL) {
+		if (c->err == POLICY_SIGN) {
+			c->err = POLICY_INTERNAL_ERROR;
+			snprintf(c->err_detail, sizeof(c->err_detail), "out of memory");
+		}
+		return ok;
+	}
 	milter_note_header(c, name, value);
 	if (c->err != POLICY_SIGN)
 		return ok;
@@ -466,6 +426,7 @@ milter_close(SMFICTX *ctx)
 	dkim_signer_free(c->signer);
 	free(c->from.p);
 	free(c->sender.p);
+	free(c->hdr_value);
 	free(c);
 	(void)smfi_setpriv(ctx, NULL);
 	return SMFIS_CONTINUE;

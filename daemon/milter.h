@@ -7,6 +7,8 @@
  *   key map), the open token, the counters, the in-flight count and the stop flag. main owns
  *   it; milter_register() keeps a pointer to it for the callbacks (libmilter passes no user
  *   pointer), so it must outlive smfi_main().
+ * - Every milter protocol version from 2 to 6 is accepted (milter_negotiate.c); only an MTA
+ *   that does not let a milter add header fields is refused, with a log line and a count.
  * - Per connection, one struct (signer, header buffers) is allocated at negotiation and reused
  *   for every message of the connection; it is freed at close. A message takes a reference on
  *   the current state at MAIL FROM and keeps it to its end, so a reload never changes a message

@@ -34,7 +34,10 @@ struct milter_conn {
 	bool have_addr;
 	bool nr_hdr, nr_body; /* the MTA takes no reply to headers / body chunks */
 	bool nr_conn, nr_eoh; /* ... to connect / end of headers */
-	char client[64];      /* printable address for log lines */
+	bool leadspc;         /* header values keep the space after the colon (SMFIP_HDR_LEADSPC) */
+	char *hdr_value;      /* without leadspc: the value with its space put back */
+	size_t hdr_value_cap;
+	char client[64]; /* printable address for log lines */
 	dkim_signer *signer;
 	unsigned long signer_gen; /* state generation the signer's options come from */
 
@@ -64,6 +67,13 @@ const char *milter_qid(SMFICTX *ctx);
 void milter_msg_end(struct milter_conn *c);
 /* A message that should have been signed but cannot be: tempfail or accept per policy. */
 sfsistat milter_fail(SMFICTX *ctx, struct milter_conn *c, enum policy_reason r, const char *detail);
+/* xxfi_negotiate (milter_negotiate.c). */
+sfsistat milter_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
+                          unsigned long f3, unsigned long *pf0, unsigned long *pf1,
+                          unsigned long *pf2, unsigned long *pf3);
+/* The header value as the MTA received it: value itself, or (without SMFIP_HDR_LEADSPC) value
+ * with the one space the MTA removed put back, in c's buffer. NULL when out of memory. */
+const char *milter_header_value(struct milter_conn *c, const char *value);
 /* xxfi_eom. */
 sfsistat milter_eom(SMFICTX *ctx);
 

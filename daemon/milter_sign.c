@@ -119,9 +119,14 @@ milter_eom(SMFICTX *ctx)
 		ret = milter_fail(ctx, c, why, detail);
 		goto out;
 	}
-	/* Insert the last first, each at the top: the fields end up in configuration order. */
+	/* Insert the last first, each at the top: the fields end up in configuration order.
+	 * Without SMFIP_HDR_LEADSPC the MTA adds the space after the colon itself. */
 	for (i = c->nsig; i-- > 0;) {
-		if (smfi_insheader(ctx, 0, "DKIM-Signature", values[i]) != MI_SUCCESS) {
+		const char *v = values[i];
+
+		if (!c->leadspc && v[0] == ' ')
+			v++;
+		if (smfi_insheader(ctx, 0, "DKIM-Signature", (char *)v) != MI_SUCCESS) {
 			ret = milter_fail(ctx, c, POLICY_INTERNAL_ERROR, "smfi_insheader failed");
 			goto out;
 		}

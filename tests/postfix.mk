@@ -7,7 +7,11 @@
 if !SANITIZERS
 TESTS += tests/postfix/postfix-opendkim.sh
 endif
-EXTRA_DIST += tests/postfix/postfix-opendkim.sh tests/postfix/postfix-p11dkim.sh \
+# The older milter protocols (no SMFIP_HDR_LEADSPC) and simple canonicalization.
+P11DKIM_POSTFIX_TESTS = tests/postfix/postfix-p11dkim.sh tests/postfix/postfix-p11dkim-v2.sh \
+	tests/postfix/postfix-p11dkim-v4.sh tests/postfix/postfix-p11dkim-simple.sh \
+	tests/postfix/postfix-p11dkim-v2-simple.sh
+EXTRA_DIST += tests/postfix/postfix-opendkim.sh $(P11DKIM_POSTFIX_TESTS) \
 	tests/postfix/e2e.sh tests/postfix/lib.sh tests/postfix/milter-opendkim.sh \
 	tests/postfix/milter-p11dkim.sh tests/postfix/submit.py tests/postfix/verify.py
-TESTS += tests/postfix/postfix-p11dkim.sh
+TESTS += $(P11DKIM_POSTFIX_TESTS)

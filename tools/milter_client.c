@@ -51,10 +51,42 @@ mc_opts_init(struct mc_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->timeout_ms = 10000;
 	o->abort_after_message = 1;
+	o->version = SMFI_PROT_VERSION;
 	o->actions = SMFI_CURR_ACTS;
 	o->protocol = MC_PROTOCOL_ALL;
 	o->hostname = "localhost";
 	o->daemon_name = "p11dkim-load";
+}
+
+/* What each MTA offers at option negotiation: Postfix milter8.c sends all its actions at
+ * every version and only the steps of the version; Sendmail 8.13 had neither the 8.14
+ * actions nor the no-reply steps. */
+static const struct mc_mta {
+	const char *name;
+	uint32_t version, actions, protocol;
+} mc_mtas[] = {
+    {"postfix-2", 2, SMFI_CURR_ACTS, SMFI_V2_PROT},
+    {"postfix-3", 3, SMFI_CURR_ACTS, SMFI_V2_PROT | SMFIP_NOUNKNOWN},
+    {"postfix-4", 4, SMFI_CURR_ACTS, SMFI_V2_PROT | SMFIP_NOUNKNOWN | SMFIP_NODATA},
+    {"postfix-6", 6, SMFI_CURR_ACTS, MC_PROTOCOL_ALL},
+    {"sendmail-8.13", 4, SMFI_V2_ACTS, SMFI_V2_PROT | SMFIP_NOHREPL},
+    {"sendmail-8.14", 6, SMFI_CURR_ACTS, SMFI_CURR_PROT},
+};
+
+int
+mc_opts_mta(struct mc_opts *o, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(mc_mtas) / sizeof(mc_mtas[0]); i++) {
+		if (strcmp(mc_mtas[i].name, name) == 0) {
+			o->version = mc_mtas[i].version;
+			o->actions = mc_mtas[i].actions;
+			o->protocol = mc_mtas[i].protocol;
+			return 0;
+		}
+	}
+	return -1;
 }
 
 /* SMFIC_OPTNEG and the milter's answer (version, actions, steps, macro lists). */
@@ -68,7 +100,7 @@ mc_negotiate(struct mc_conn *c)
 	char cmd;
 	enum mc_status st;
 
-	mc_wire_put32(buf, SMFI_PROT_VERSION);
+	mc_wire_put32(buf, c->opts.version);
 	mc_wire_put32(buf + 4, c->opts.actions);
 	mc_wire_put32(buf + 8, c->opts.protocol);
 	if ((st = mc_wire_put(&c->w, SMFIC_OPTNEG, &part, &len, 1)) != MC_OK ||
@@ -80,12 +112,17 @@ mc_negotiate(struct mc_conn *c)
 	c->actions = mc_wire_get32(d + 4);
 	c->protocol = mc_wire_get32(d + 8);
 	/* The rest (macro lists wanted per step) only narrows what we send. */
-	if (c->version < 2 || c->version > SMFI_PROT_VERSION)
+	if (c->version < 2 || c->version > c->opts.version)
 		return mc_proto_fail(c, MC_ERR_PROTO, "unsupported milter protocol version");
 	if ((c->actions & c->opts.actions) != c->actions)
 		return mc_proto_fail(c, MC_ERR_PROTO, "milter wants actions not offered");
 	/* Size bits say how large the milter's packets may be; we take up to 1 MB. */
 	c->protocol &= c->opts.protocol | SMFIP_MDS_256K | SMFIP_MDS_1M;
+	/* Steps the offered version does not define are not sent (Postfix's np_mask). */
+	if (c->opts.version < 3)
+		c->protocol |= SMFIP_NOUNKNOWN;
+	if (c->opts.version < 4)
+		c->protocol |= SMFIP_NODATA;
 	c->state = MC_ST_READY;
 	return MC_OK;
 }
@@ -258,9 +295,10 @@ mc_headers(struct mc_conn *c, const struct mc_prepared *p, const char *qid, stru
 		parts[1] = v + skip;
 		lens[1] = h->value_len + 1 - skip;
 		/* Postfix sends the end-of-header macros before every header field, and the
-		 * end-of-data macros before every body chunk: one more command each for the milter. */
-		st = mc_proto_event(c, SMFIC_HEADER, hmac, SMFIP_NOHDRS, SMFIP_NR_HDR, parts, lens, 2,
-		                    res, ans);
+		 * end-of-data macros before every body chunk: one more command each for the milter.
+		 */
+		st = mc_proto_event(c, SMFIC_HEADER, hmac, SMFIP_NOHDRS, SMFIP_NR_HDR, parts, lens,
+		                    2, res, ans);
 		if (st != MC_OK || *ans == MC_ANS_FINAL)
 			return st;
 		if (*ans == MC_ANS_SKIP)
@@ -284,8 +322,8 @@ mc_body(struct mc_conn *c, const struct mc_prepared *p, const char *qid, struct 
 	for (off = 0; off < p->body_len; off += len) {
 		len = p->body_len - off < p->body_chunk ? p->body_len - off : p->body_chunk;
 		part = body + off;
-		st = mc_proto_event(c, SMFIC_BODY, bmac, SMFIP_NOBODY, SMFIP_NR_BODY, &part, &len, 1,
-		                    res, ans);
+		st = mc_proto_event(c, SMFIC_BODY, bmac, SMFIP_NOBODY, SMFIP_NR_BODY, &part, &len,
+		                    1, res, ans);
 		if (st != MC_OK || *ans == MC_ANS_FINAL)
 			return st;
 		if (*ans == MC_ANS_SKIP) {

@@ -1,6 +1,7 @@
 /*
- * milter_client: the MTA side of the milter protocol (version 6, as Postfix 3.x
- * speaks it), without libmilter (libmilter is the filter side).
+ * milter_client: the MTA side of the milter protocol (version 6 as Postfix 3.x
+ * speaks it by default; versions 2 to 4 and Sendmail's offers with
+ * mc_opts_mta()), without libmilter (libmilter is the filter side).
  *
  * Contract
  * - A struct mc_conn is one connection to one milter: socket, negotiated
@@ -54,6 +55,7 @@ struct mc_opts {
 	int timeout_ms;          /* each connect, read and write; default 10000 */
 	int quickack;            /* TCP: set TCP_QUICKACK after each read (Postfix: no) */
 	int abort_after_message; /* send SMFIC_ABORT after each message (Postfix: yes) */
+	uint32_t version;        /* milter protocol version offered, 2..6; default 6 */
 	uint32_t actions;        /* offered SMFIF_* actions; default all (0x1ff) */
 	uint32_t protocol;       /* offered SMFIP_* flags; default all Postfix offers */
 	const char *hostname;    /* {j} macro; default "localhost" */
@@ -61,6 +63,12 @@ struct mc_opts {
 };
 
 void mc_opts_init(struct mc_opts *opts);
+
+/* Sets version, actions and protocol to what one MTA offers: "postfix-2", "postfix-3",
+ * "postfix-4", "postfix-6" (Postfix 3.x with that milter_protocol), "sendmail-8.13",
+ * "sendmail-8.14" (8.14 to 8.18 offer the same). Steps the version does not have are then
+ * never sent (no DATA below 4), as Postfix does. Returns 0, or -1 for an unknown name. */
+int mc_opts_mta(struct mc_opts *opts, const char *name);
 
 /* One message and its envelope. Only raw and mail_from/rcpts are required. */
 struct mc_msg {

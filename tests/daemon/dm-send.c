@@ -4,14 +4,16 @@
  *
  * usage: dm-send -s SOCKET -m MESSAGE [-a CLIENT_ADDR] [-u AUTH_USER] [-q QUEUE_ID]
  *                [-b BODY_CHUNK] [-n COUNT] [-o OUT] [-t TIMEOUT_MS] [-x SMFIP_FLAGS]
+ *                [-P MTA] [-A SMFIF_ACTIONS]
  *
  * Sends MESSAGE COUNT times (default 1) on one connection. Prints one line per message on
  * stdout: "action=X signatures=N reply=TEXT stage=S" (X: c continue, a accept, t tempfail, ...;
  * S: the SMFIC_ command that drew the final answer, E for end of message), and after the last
  * one "elapsed_ms=N". -x withholds protocol flags (hex) from the offer, to act as an MTA
- * without them. -o writes the last message with the milter's changes
- * applied (CRLF line ends). Exit 0 when every message got an answer, 1 on a protocol or I/O
- * error, 2 on bad usage.
+ * without them. -P offers what one MTA offers (mc_opts_mta(): postfix-2 ... postfix-6,
+ * sendmail-8.13, sendmail-8.14); -A sets the offered actions (hex). -o writes the last message with
+ * the milter's changes applied (CRLF line ends). Exit 0 when every message got an answer, 1 on a
+ * protocol or I/O error, 2 on bad usage.
  */
 #include "config.h"
 
@@ -76,7 +78,7 @@ main(int argc, char **argv)
 	msg.mail_from = "sender@example.com";
 	msg.rcpts = rcpts;
 	msg.nrcpts = 1;
-	while ((c = getopt(argc, argv, "s:m:a:u:q:b:n:o:t:x:")) != -1) {
+	while ((c = getopt(argc, argv, "s:m:a:u:q:b:n:o:t:x:P:A:")) != -1) {
 		switch (c) {
 		case 's':
 			sock = optarg;
@@ -108,6 +110,15 @@ main(int argc, char **argv)
 		case 'x':
 			opts.protocol &= ~(uint32_t)strtoul(optarg, NULL, 16);
 			break;
+		case 'P':
+			if (mc_opts_mta(&opts, optarg) != 0) {
+				fprintf(stderr, "dm-send: unknown MTA %s\n", optarg);
+				return 2;
+			}
+			break;
+		case 'A':
+			opts.actions = (uint32_t)strtoul(optarg, NULL, 16);
+			break;
 		default:
 			return 2;
 		}
@@ -134,9 +145,9 @@ main(int argc, char **argv)
 			rc = 1;
 			break;
 		}
-		printf("action=%c signatures=%zu reply=%s stage=%c\n", res.action ? res.action : '0',
-		       mc_result_count_added(&res, "DKIM-Signature"), res.reply ? res.reply : "",
-		       res.stage ? res.stage : '0');
+		printf("action=%c signatures=%zu reply=%s stage=%c\n",
+		       res.action ? res.action : '0', mc_result_count_added(&res, "DKIM-Signature"),
+		       res.reply ? res.reply : "", res.stage ? res.stage : '0');
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (rc == 0)

@@ -1,6 +1,9 @@
 #!/bin/sh
 # tests/postfix/e2e.sh MILTER: a signing milter behind a real Postfix.
 # MILTER names a driver, tests/postfix/milter-MILTER.sh (opendkim, p11dkim).
+# PF_MILTER_PROTOCOL sets Postfix's milter_protocol (default 6; 2, 3 and 4 are
+# the older versions, without SMFIP_HDR_LEADSPC); MILTER_CANON the p11dkim
+# driver's canonicalization (default relaxed/relaxed).
 # Run as root (Postfix's daemons need it), else skip (77). KEEP=1 keeps the
 # temporary directory for a look at maillog and the captured messages.
 #
@@ -41,6 +44,7 @@ sed -i "s|^smtpd_milters = .*|smtpd_milters = $MILTER_SOCKET|" "$PF/etc/main.cf"
 printf 'TestPublicKeys %s\nMode v\nSyslog no\n' "$MILTER_KEYS" >"$PF/verify-opendkim.conf"
 milter_start || exit 1
 pf_start || exit 1
+pf_log "milter_protocol = ${PF_MILTER_PROTOCOL:-6}, canonicalization ${MILTER_CANON:-relaxed/relaxed}"
 
 fails=0
 ok() { pf_log "ok: $*"; }

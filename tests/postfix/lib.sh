@@ -126,7 +126,7 @@ minimal_backoff_time = 2s
 maximal_backoff_time = 4s
 smtpd_milters = $milter
 non_smtpd_milters = \$smtpd_milters
-milter_protocol = 6
+milter_protocol = ${PF_MILTER_PROTOCOL:-6}
 # A signing milter that cannot be reached must not let mail out unsigned:
 # receivers with DMARC p=reject would then refuse it, and nobody would know
 # until the bounces came back. tempfail makes SMTP clients retry (4xx) and

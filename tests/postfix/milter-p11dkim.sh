@@ -101,7 +101,7 @@ token: {
   sessions = 4;
 };
 sign: {
-  canonicalization = "relaxed/relaxed";
+  canonicalization = "${MILTER_CANON:-relaxed/relaxed}";
   internal_hosts = [ "127.0.0.1", "10.0.0.0/8" ];
   on_token_error = "tempfail";
 };

@@ -184,6 +184,70 @@ START_TEST(test_peer_options)
 }
 END_TEST
 
+/*
+ * Each MTA's offer (mc_opts_mta): the version, actions and protocol flags the peer sees, and
+ * only the steps of that version (no DATA below 4, as Postfix). The peer asks for every
+ * flag, and gets only those offered: no no-reply flag below 6, so every step is answered.
+ */
+START_TEST(test_peer_mta_versions)
+{
+	static const struct {
+		const char *mta;
+		uint32_t version, actions, protocol;
+		const char *seen;
+	} cases[] = {
+	    {"postfix-2", 2, 0x1ff, 0x7f, "OCHMRLLLLNBEAQ"},
+	    {"postfix-3", 3, 0x1ff, 0x17f, "OCHMRLLLLNBEAQ"},
+	    {"postfix-4", 4, 0x1ff, 0x37f, "OCHMRTLLLLNBEAQ"},
+	    {"postfix-6", 6, 0x1ff, 0x1fffff, "OCHMRTLLLLNBEAQ"},
+	    {"sendmail-8.13", 4, 0x3f, 0xff, "OCHMRTLLLLNBEAQ"},
+	    {"sendmail-8.14", 6, 0x1ff, 0x1fffff, "OCHMRTLLLLNBEAQ"},
+	};
+	struct peer p;
+	struct mc_opts o;
+	struct mc_conn *c = NULL;
+	struct mc_result res;
+	struct mc_msg m;
+	char spec[160], err[256];
+	uint32_t version = 0;
+
+	peer_setup(&p);
+	p.protocol = SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_DATA |
+	             SMFIP_NR_EOH | SMFIP_NR_BODY;
+	mc_opts_init(&o);
+	o.timeout_ms = 2000;
+	ck_assert_int_eq(mc_opts_mta(&o, cases[_i].mta), 0);
+	ck_assert_int_eq(peer_start(&p), 0);
+	snprintf(spec, sizeof(spec), "unix:%s", p.path);
+	ck_assert_msg(milter_client_connect(spec, &o, &c, err, sizeof(err)) == MC_OK, "%s", err);
+	mc_result_init(&res);
+	peer_msg(&m, peer_raw, strlen(peer_raw));
+	ck_assert_int_eq(milter_client_send(c, &m, &res), MC_OK);
+	ck_assert_int_eq(res.action, 'c');
+	milter_client_negotiated(c, &version, NULL, NULL);
+	ck_assert_uint_eq(version, cases[_i].version);
+	milter_client_close(c);
+	peer_wait(&p);
+	ck_assert_uint_eq(p.offered[0], cases[_i].version);
+	ck_assert_uint_eq(p.offered[1], cases[_i].actions);
+	ck_assert_uint_eq(p.offered[2], cases[_i].protocol);
+	ck_assert_str_eq(p.seen, cases[_i].seen);
+	mc_result_free(&res);
+}
+END_TEST
+
+/* An unknown MTA name changes nothing. */
+START_TEST(test_mta_unknown)
+{
+	struct mc_opts o, d;
+
+	mc_opts_init(&o);
+	mc_opts_init(&d);
+	ck_assert_int_eq(mc_opts_mta(&o, "exim-4"), -1);
+	ck_assert_int_eq(memcmp(&o, &d, sizeof(o)), 0);
+}
+END_TEST
+
 /* SMFIR_SKIP to the first body chunk: no more chunks, straight to end of body. */
 START_TEST(test_peer_skip)
 {
@@ -410,6 +474,8 @@ peer_tcase(void)
 	tcase_add_test(tc, test_peer_silent);
 	tcase_add_test(tc, test_peer_garbage);
 	tcase_add_loop_test(tc, test_peer_options, 0, 4);
+	tcase_add_loop_test(tc, test_peer_mta_versions, 0, 6);
+	tcase_add_test(tc, test_mta_unknown);
 	tcase_add_test(tc, test_peer_skip);
 	tcase_add_test(tc, test_peer_refuse_mail);
 	tcase_add_test(tc, test_peer_mods);

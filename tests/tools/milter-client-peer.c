@@ -50,21 +50,21 @@ peer_answers(const struct peer *p, char cmd)
 {
 	switch (cmd) {
 	case SMFIC_CONNECT:
-		return !(p->protocol & SMFIP_NR_CONN);
+		return !(p->protocol & p->offered[2] & SMFIP_NR_CONN);
 	case SMFIC_HELO:
-		return !(p->protocol & SMFIP_NR_HELO);
+		return !(p->protocol & p->offered[2] & SMFIP_NR_HELO);
 	case SMFIC_MAIL:
-		return !(p->protocol & SMFIP_NR_MAIL);
+		return !(p->protocol & p->offered[2] & SMFIP_NR_MAIL);
 	case SMFIC_RCPT:
-		return !(p->protocol & SMFIP_NR_RCPT);
+		return !(p->protocol & p->offered[2] & SMFIP_NR_RCPT);
 	case SMFIC_DATA:
-		return !(p->protocol & SMFIP_NR_DATA);
+		return !(p->protocol & p->offered[2] & SMFIP_NR_DATA);
 	case SMFIC_HEADER:
-		return !(p->protocol & SMFIP_NR_HDR);
+		return !(p->protocol & p->offered[2] & SMFIP_NR_HDR);
 	case SMFIC_EOH:
-		return !(p->protocol & SMFIP_NR_EOH);
+		return !(p->protocol & p->offered[2] & SMFIP_NR_EOH);
 	case SMFIC_BODY:
-		return !(p->protocol & SMFIP_NR_BODY);
+		return !(p->protocol & p->offered[2] & SMFIP_NR_BODY);
 	case SMFIC_BODYEOB:
 		return 1;
 	default:
@@ -106,15 +106,20 @@ static int
 peer_step(struct peer *p, int fd, char cmd)
 {
 	unsigned char opt[12] = {0, 0, 0, 6, 0, 0, 0x01, 0xff, 0, 0, 0, 0};
+	uint32_t want = p->protocol & p->offered[2];
 	size_t i;
 
 	if (cmd == SMFIC_OPTNEG) {
 		if (p->fault == PEER_BADLEN)
 			return send(fd, "\xff\xff\xff\xffO", 5, MSG_NOSIGNAL) == 5 ? 0 : -1;
-		opt[8] = (unsigned char)(p->protocol >> 24);
-		opt[9] = (unsigned char)(p->protocol >> 16);
-		opt[10] = (unsigned char)(p->protocol >> 8);
-		opt[11] = (unsigned char)p->protocol;
+		if (p->offered[0] < 6)
+			opt[3] = (unsigned char)p->offered[0];
+		opt[6] = (unsigned char)((p->offered[1] >> 8) & 0x01);
+		opt[7] = (unsigned char)(p->offered[1] & 0xff);
+		opt[8] = (unsigned char)(want >> 24);
+		opt[9] = (unsigned char)(want >> 16);
+		opt[10] = (unsigned char)(want >> 8);
+		opt[11] = (unsigned char)want;
 		return peer_send(fd, SMFIC_OPTNEG, opt, sizeof(opt));
 	}
 	if (cmd == p->fault_at && p->fault == PEER_CLOSE)
@@ -147,6 +152,7 @@ peer_run(void *arg)
 	unsigned char hdr[5];
 	char *data;
 	uint32_t len;
+	size_t i;
 	int fd;
 
 	if ((fd = accept(p->listen_fd, NULL, NULL)) < 0)
@@ -162,6 +168,14 @@ peer_run(void *arg)
 		if (len > 1 && peer_read_full(fd, data, len - 1) != 0) {
 			free(data);
 			break;
+		}
+		if (hdr[4] == SMFIC_OPTNEG && len >= 13) {
+			for (i = 0; i < 3; i++) {
+				const unsigned char *b = (const unsigned char *)data + 4 * i;
+
+				p->offered[i] = ((uint32_t)b[0] << 24) | ((uint32_t)b[1] << 16) |
+				                ((uint32_t)b[2] << 8) | b[3];
+			}
 		}
 		free(data);
 		if (p->nseen < sizeof(p->seen) - 1 && hdr[4] != SMFIC_MACRO)

@@ -7,6 +7,8 @@
  * that the client skipped what it was told to skip and did not wait for
  * replies it was told not to expect. It is a fault peer, not a stand-in for
  * a real milter: the real ones (OpenDKIM) are driven by the other tests.
+ * Like libmilter, it answers option negotiation with the lower of version 6 and the
+ * client's, and asks only for protocol flags the client offered.
  */
 #ifndef P11DKIM_TESTS_MILTER_CLIENT_PEER_H
 #define P11DKIM_TESTS_MILTER_CLIENT_PEER_H
@@ -41,6 +43,7 @@ struct peer {
 	size_t nanswers;
 	unsigned seed; /* for PEER_RANDOM */
 	/* filled by the peer */
+	uint32_t offered[3]; /* the client's SMFIC_OPTNEG: version, actions, protocol */
 	char seen[256];
 	size_t nseen;
 	int listen_fd;
