@@ -43,5 +43,5 @@ tests_tools_milter_client_check_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_tools_milter_client_check_LDADD = tools/libmilterclient.la $(CHECK_LIBS)
 TESTS += tests/tools/milter-client-test.sh tests/tools/load-test.sh
 EXTRA_DIST += tests/tools/milter-client-test.sh tests/tools/load-test.sh \
-	tests/tools/milter-client-opendkim.sh tests/tools/milter-client-verify.py
+	tests/tools/milter-client-opendkim.sh
 # --- end of milter client block ----------------------------------------------

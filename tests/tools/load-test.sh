@@ -7,7 +7,7 @@ set -eu
 odk_setup
 
 LOAD=$top_builddir/tools/p11dkim-load
-VERIFY="$PYTHON $top_srcdir/tests/tools/milter-client-verify.py $KEYTXT"
+VERIFY="$PYTHON $top_srcdir/tests/lib/dkim-verify.py $KEYTXT"
 port=$(odk_inet_port)
 odk_start relaxed "unix:$T/relaxed.sock" relaxed/relaxed
 odk_start simple "inet:$port@127.0.0.1" simple/simple

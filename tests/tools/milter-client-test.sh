@@ -18,7 +18,7 @@ MC_UNIX=unix:$T/relaxed.sock
 MC_INET=inet:$port@127.0.0.1
 MC_REJECT=unix:$T/reject.sock
 MC_TEMPFAIL=unix:$T/tempfail.sock
-MC_VERIFY=$top_srcdir/tests/tools/milter-client-verify.py
+MC_VERIFY=$top_srcdir/tests/lib/dkim-verify.py
 MC_TMP=$T
 MC_KEYTXT=$KEYTXT
 export MC_KEYTXT MC_UNIX MC_INET MC_REJECT MC_TEMPFAIL MC_VERIFY MC_TMP PYTHON
