@@ -62,16 +62,10 @@ milter_prepare() {
 	MILTER_SAYS_EXTERNAL="not signed: not internal and not authenticated (client 192.0.2.7)"
 	MILTER_SAYS_RESIGN="not signed: already signed by d=example.com"
 	d=$PF/p11dkim
-	mkdir -p "$d/tokens"
+	mkdir -p "$d"
 	chmod 700 "$d"
-	printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\n' "$d" \
-	    >"$d/softhsm2.conf"
-	SOFTHSM2_CONF=$d/softhsm2.conf
-	export SOFTHSM2_CONF
-	softhsm2-util --init-token --free --label dkim --so-pin 12345678 --pin 4321 >/dev/null ||
-	    return 1
-	printf '4321\n' >"$d/pin"
-	chmod 600 "$d/pin"
+	. "${top_srcdir:-$here/../..}/tests/lib/softhsm.sh"
+	softhsm_setup "$d" || return 1
 	: >"$MILTER_KEYS"
 	for k in "rsa2048 example.com-rsa rsa2026" "ed25519 example.com-ed ed2026"; do
 		set -- $k

@@ -59,33 +59,12 @@ kt_setup() {
 	done
 	W=$(mktemp -d "${TMPDIR:-/tmp}/p11dkim-keytool.XXXXXX")
 	on_exit "rm -rf '$W'"
-	if [ -f "$top_srcdir/tests/lib/softhsm.sh" ]; then
-		. "$top_srcdir/tests/lib/softhsm.sh"
-		softhsm_available || {
-			echo "SKIP: SoftHSM not installed"
-			exit 77
-		}
-		softhsm_setup "$W/hsm" || fail "softhsm_setup"
-	else
-		P11DKIM_MODULE=""
-		for m in /usr/lib/softhsm/libsofthsm2.so /usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so; do
-			[ -f "$m" ] && P11DKIM_MODULE=$m
-		done
-		[ -n "$P11DKIM_MODULE" ] || {
-			echo "SKIP: libsofthsm2.so not found"
-			exit 77
-		}
-		mkdir -p "$W/hsm/tokens"
-		echo "directories.tokendir = $W/hsm/tokens" >"$W/hsm/softhsm2.conf"
-		SOFTHSM2_CONF=$W/hsm/softhsm2.conf
-		export SOFTHSM2_CONF
-		P11DKIM_TOKEN=dkim
-		P11DKIM_PIN=4711-dkim
-		softhsm2-util --init-token --free --label "$P11DKIM_TOKEN" --so-pin 0815-so \
-			--pin "$P11DKIM_PIN" >/dev/null || fail "softhsm2-util --init-token"
-		P11DKIM_PIN_FILE=$W/hsm/pin
-		(umask 077 && printf '%s' "$P11DKIM_PIN" >"$P11DKIM_PIN_FILE")
-	fi
+	. "$top_srcdir/tests/lib/softhsm.sh"
+	softhsm_available || {
+		echo "SKIP: SoftHSM not installed"
+		exit 77
+	}
+	softhsm_setup "$W/hsm" || fail "softhsm_setup"
 	KT="$KTBIN --module $P11DKIM_MODULE --token $P11DKIM_TOKEN --pin-file $P11DKIM_PIN_FILE"
 	P11TOOL="pkcs11-tool --module $P11DKIM_MODULE --token-label $P11DKIM_TOKEN --login --pin $P11DKIM_PIN"
 }
