@@ -1,5 +1,5 @@
 # tests/: see ../shared/DESIGN.md for what this folder holds.
-EXTRA_DIST += tests/run.sh tests/lsan.supp tests/lib/install-deps.sh
+EXTRA_DIST += tests/run.sh tests/lsan.supp tests/lib/install-deps.sh tests/lib/check_main.h
 include $(srcdir)/tests/dkim.mk
 include $(srcdir)/tests/pkcs11.mk
 include $(srcdir)/tests/config.mk

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "tests/config/ct.h"
+#include "tests/lib/check_main.h"
 
 static char ct_dirbuf[4096];
 
@@ -79,17 +80,10 @@ ct_load_ok(const char *name, const char *text)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
+	int rc;
 
 	ct_setup_dir();
-	sr = srunner_create(ct_suite_bad());
-	srunner_add_suite(sr, ct_suite_good());
-	srunner_add_suite(sr, ct_suite_net());
-	srunner_add_suite(sr, ct_suite_signtable());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = check_run(ct_suite_bad(), ct_suite_good(), ct_suite_net(), ct_suite_signtable(), NULL);
 	ct_cleanup_dir();
-	return failed == 0 ? 0 : 1;
+	return rc;
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "config/conf.h"
+#include "tests/lib/check_main.h"
 
 static char example[4096];
 
@@ -127,15 +128,9 @@ main(void)
 {
 	Suite *s = suite_create("example_conf");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, as_shipped);
 	tcase_add_test(tc, defaults_switched_on);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s, NULL);
 }

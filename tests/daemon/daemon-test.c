@@ -12,6 +12,7 @@
 #include "daemon/log.h"
 #include "daemon/policy.h"
 #include "daemon/state.h"
+#include "tests/lib/check_main.h"
 
 static const struct {
 	unsigned nfrom;
@@ -187,11 +188,5 @@ daemon_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(daemon_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(daemon_suite(), NULL);
 }

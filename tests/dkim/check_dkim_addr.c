@@ -11,6 +11,7 @@
 #include <check.h>
 
 #include "dkim/dkim_addr.h"
+#include "tests/lib/check_main.h"
 
 struct addr_case {
 	const char *value;
@@ -197,11 +198,5 @@ addr_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(addr_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(addr_suite(), NULL);
 }

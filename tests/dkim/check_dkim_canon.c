@@ -13,6 +13,7 @@
 #include "dkim/dkim_buf.h"
 #include "dkim/dkim_canon.h"
 #include "tests/dkim/testutil.h"
+#include "tests/lib/check_main.h"
 
 struct hdr_case {
 	const char *name, *value; /* as a milter passes them */
@@ -244,11 +245,5 @@ canon_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(canon_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(canon_suite(), NULL);
 }

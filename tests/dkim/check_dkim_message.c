@@ -13,6 +13,7 @@
 #include "dkim/dkim.h"
 #include "dkim/dkim_message.h"
 #include "tests/dkim/testutil.h"
+#include "tests/lib/check_main.h"
 
 static const char msg_crlf[] = "From: Alice <a@example.com>\r\n"
                                "Subject:\r\n folded right after the colon\r\n"
@@ -299,11 +300,5 @@ message_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(message_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(message_suite(), NULL);
 }

@@ -12,6 +12,8 @@
 #include "dkim/dkim.h"
 #include "tests/dkim/signer-util.h"
 #include "tests/dkim/testutil.h"
+#include "tests/lib/check_main.h"
+
 START_TEST(test_opts_refused)
 {
 	static const char *const no_from[] = {"To", "Subject"};
@@ -290,11 +292,5 @@ signer_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(signer_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(signer_suite(), NULL);
 }

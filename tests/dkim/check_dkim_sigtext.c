@@ -14,6 +14,7 @@
 #include "dkim/dkim.h"
 #include "tests/dkim/signer-util.h"
 #include "tests/dkim/testutil.h"
+#include "tests/lib/check_main.h"
 
 /* The hash input worked out by hand for relaxed/relaxed. */
 START_TEST(test_golden_relaxed)
@@ -299,11 +300,5 @@ sigtext_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(sigtext_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(sigtext_suite(), NULL);
 }

@@ -19,6 +19,7 @@
 #include "dkim/dkim.h"
 #include "dkim/dkim_body.h"
 #include "tests/dkim/testutil.h"
+#include "tests/lib/check_main.h"
 
 static EVP_MD *md;
 
@@ -202,12 +203,16 @@ make_body(size_t size, uint32_t seed, size_t *len)
 		} else if (r < 13) { /* a lone CR */
 			b[o++] = '\r';
 		} else if (r < 40) {
-			/* A long run with no WSP, as base64 or 8-bit text: the body's word-at-a-time
-			 * path. Bytes from '!' (its edge) up to 0xff, with now and then a control
-			 * byte that is content in both canonicalizations (VT, 0x1f, NUL). */
+			/* A long run with no WSP, as base64 or 8-bit text: the body's
+			 * word-at-a-time path. Bytes from '!' (its edge) up to 0xff, with now and
+			 * then a control byte that is content in both canonicalizations (VT, 0x1f,
+			 * NUL). */
 			for (n = rnd(&seed) % 200, i = 0; i < n; i++) {
 				uint32_t c = rnd(&seed) % 225;
-				b[o++] = c == 0 ? 0x0b : c == 1 ? 0x1f : c == 2 ? 0 : (unsigned char)(0x1e + c);
+				b[o++] = c == 0   ? 0x0b
+				         : c == 1 ? 0x1f
+				         : c == 2 ? 0
+				                  : (unsigned char)(0x1e + c);
 			}
 			memcpy(b + o, r & 1 ? "\r\n" : "\n", 2 - (r & 1 ? 0 : 1));
 			o += r & 1 ? 2 : 1;
@@ -334,15 +339,12 @@ split_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(split_suite());
-	int failed;
+	int rc;
 
 	md = EVP_MD_fetch(NULL, "SHA256", NULL);
 	if (md == NULL)
 		return 99;
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = check_run(split_suite(), NULL);
 	EVP_MD_free(md);
-	return failed == 0 ? 0 : 1;
+	return rc;
 }

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "daemon/metrics.h"
+#include "tests/lib/check_main.h"
 
 #define MAX_SAMPLES 128
 
@@ -519,11 +520,5 @@ metrics_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(metrics_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(metrics_suite(), NULL);
 }

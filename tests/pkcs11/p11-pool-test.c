@@ -17,6 +17,7 @@
 
 #include "pkcs11/p11_int.h"
 #include "tests/pkcs11/testlib.h"
+#include "tests/lib/check_main.h"
 
 struct load {
 	p11_token *tok;
@@ -449,11 +450,5 @@ pool_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(pool_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(pool_suite(), NULL);
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "tests/pkcs11/testlib.h"
+#include "tests/lib/check_main.h"
 
 static const unsigned char ed25519_oid[] = {0x06, 0x03, 0x2b, 0x65, 0x70};
 
@@ -517,11 +518,5 @@ p11_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(p11_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(p11_suite(), NULL);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "tools/dnsrec_parse.h"
+#include "tests/lib/check_main.h"
 
 /* A 32-byte Ed25519 key and a short RSA-ish blob, base64. */
 #define ED_KEY "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
@@ -144,16 +145,10 @@ main(void)
 {
 	Suite *s = suite_create("dnsrec_parse");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_rec_table, 0, (int)(sizeof(rec_cases) / sizeof(rec_cases[0])));
 	tcase_add_test(tc, test_rec_not_terminated);
 	tcase_add_loop_test(tc, test_b64_table, 0, (int)(sizeof(b64_cases) / sizeof(b64_cases[0])));
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(s, NULL);
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "tools/odkim_tables.h"
+#include "tests/lib/check_main.h"
 
 static const char keytable[] = "# comment\n"
                                "\n"
@@ -160,17 +161,11 @@ main(void)
 {
 	Suite *s = suite_create("odkim_tables");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_signingtable, 0,
 	                    (int)(sizeof(st_cases) / sizeof(st_cases[0])));
 	tcase_add_loop_test(tc, test_keytable, 0, (int)(sizeof(kt_cases) / sizeof(kt_cases[0])));
 	tcase_add_test(tc, test_labels_and_output);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(s, NULL);
 }

@@ -26,6 +26,7 @@
 
 #include "tests/tools/milter-client-peer.h"
 #include "tools/milter_client.h"
+#include "tests/lib/check_main.h"
 
 static const char *const rcpts[] = {"bob@example.net", "carol@example.org"};
 
@@ -257,8 +258,6 @@ main(void)
 {
 	Suite *s = suite_create("milter_client");
 	TCase *tc = tcase_create("opendkim");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_loop_test(tc, test_opendkim_sign, 0, 4);
@@ -268,9 +267,5 @@ main(void)
 	tcase_add_test(tc, test_verify_all); /* last: verifies what the others wrote */
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, peer_tcase());
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(s, NULL);
 }
