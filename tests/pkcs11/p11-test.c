@@ -382,18 +382,43 @@ START_TEST(test_pin_sources)
 }
 END_TEST
 
+/*
+ * forget_pin: the PIN is wiped after the first login, so a recovery that must log in again
+ * fails with P11_ERR_LOGIN. The same token session loss with the PIN kept (_i = 0) recovers:
+ * the control shows that the loss needs a login, and that only the wipe makes it fail.
+ */
 START_TEST(test_forget_pin)
 {
+	bool forget = _i == 1;
 	struct p11_token_opts o;
 	struct p11_error err;
+	unsigned char tbs[64], sig[512];
+	size_t tlen, slen = sizeof(sig);
 	p11_token *tok;
+	p11_key *ed;
+	p11_status st;
 
-	tl_opts(&o, false);
-	o.forget_pin = true;
+	tl_opts(&o, true);
+	o.sessions = 1;
+	o.recover_timeout_ms = 5000;
+	o.forget_pin = forget;
 	tok = p11_token_open(&o, &err);
 	ck_assert_msg(tok != NULL, "%s", err.msg);
-	sign_and_verify(tok, tl_key(tok, "dkim-ed"), 1);
+	ed = tl_key(tok, "dkim-ed");
+	sign_and_verify(tok, ed, 1);
+	/* The token resets: every session closed, the application logged out. */
+	tl_fault("close_sessions");
+	tlen = tl_tbs(ed, 2, tbs);
+	st = p11_sign(tok, ed, tbs, tlen, sig, &slen, &err);
+	if (forget) {
+		ck_assert_msg(st == P11_ERR_LOGIN, "forget_pin: %s: %s", p11_strerror(st), err.msg);
+		ck_assert_int_eq(err.status, P11_ERR_LOGIN);
+		ck_assert_ptr_nonnull(strstr(err.msg, "forget_pin"));
+	} else {
+		ck_assert_msg(st == P11_OK, "PIN kept: %s: %s", p11_strerror(st), err.msg);
+	}
 	p11_token_close(tok);
+	tl_fault_clear();
 }
 END_TEST
 
@@ -507,7 +532,7 @@ p11_suite(void)
 	tcase_add_loop_test(tc, test_key_uris, 0, sizeof(uri_cases) / sizeof(uri_cases[0]));
 	tcase_add_test(tc, test_token_forms);
 	tcase_add_test(tc, test_pin_sources);
-	tcase_add_test(tc, test_forget_pin);
+	tcase_add_loop_test(tc, test_forget_pin, 0, 2);
 	tcase_add_test(tc, test_bad_input);
 	tcase_add_test(tc, test_fork);
 	tcase_add_test(tc, test_list_keys);
