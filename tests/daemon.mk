@@ -6,7 +6,8 @@ tests_daemon_dm_send_SOURCES = tests/daemon/dm-send.c
 tests_daemon_dm_send_LDADD = tools/libmilterclient.la
 
 DAEMON_TESTS = tests/daemon/notify.sh tests/daemon/sign.sh tests/daemon/fault.sh tests/daemon/signals.sh \
-	tests/daemon/inet.sh tests/daemon/process.sh tests/daemon/protocol.sh
+	tests/daemon/inet.sh tests/daemon/process.sh tests/daemon/protocol.sh \
+	tests/daemon/privileges.sh
 TESTS += $(DAEMON_TESTS)
 EXTRA_DIST += tests/daemon/lib.sh $(DAEMON_TESTS)
 

@@ -9,10 +9,9 @@
 #  S4 the unix socket gets the mode socket_umask says
 #  S5 an extractable key is refused at start (exit 1, message names the key), accepted and
 #     signing with allow_extractable = true
-#  S6 (root) after dropping to nobody: every uid/gid non-zero, no capabilities, not dumpable
-#     (its /proc files belong to root, and ptrace/reading its environ as nobody is refused),
-#     and it cannot reopen root's files (a reload of a root-only configuration fails)
-#  S7 (not root) not dumpable: /proc/PID/environ belongs to root although the daemon runs as us
+#  S6 (root) the privilege drop to nobody: tests/daemon/privileges.sh (exits 77 when not root)
+#  S7 (not root) not dumpable: /proc/PID/environ belongs to root although the daemon runs as us;
+#     as root it cannot be told apart from a dumpable daemon, and S6 covers it
 . "$top_srcdir/tests/daemon/lib.sh"
 dt_init security
 dt_fault_init
@@ -148,66 +147,16 @@ dt_stop
 echo "S5: refused (exit $st: $s5msg); signs with allow_extractable"
 
 DT_DOMAINS='{ domain = "example.com"; keys = ( { selector = "ed"; key = "dkim-ed"; } ); }'
-# --- S6/S7: privileges and dumpability.
-if [ "$(id -u)" != 0 ]; then
-	dt_conf "$T/p11dkim.conf"
-	dt_start "$T/p11dkim.conf"
-	[ "$(stat -c %u "/proc/$DT_PID/environ")" = 0 ] ||
-		dt_fail "S7: /proc/PID/environ belongs to $(stat -c %U "/proc/$DT_PID/environ"): dumpable"
-	cat "/proc/$DT_PID/environ" >/dev/null 2>&1 && dt_fail "S7: environ readable by its own user"
-	dt_stop
-	echo "S7: not dumpable (proc files owned by root, environ unreadable by the daemon's user)"
-	echo "PASS: security checks S1-S5, S7 (S6 skipped: not root)"
+# --- S7: not dumpable (S6, the same as root after the drop to nobody: tests/daemon/privileges.sh).
+if [ "$(id -u)" = 0 ]; then
+	echo "PASS: security checks S1-S5 (S7 needs a user other than root; S6 is privileges.sh)"
 	exit 0
 fi
-chmod 711 "$T"
-chown -R nobody "$T/hsm/tokens"
-dt_conf "$T/p11dkim.conf" 'user = "nobody";'
-chmod 644 "$T/p11dkim.conf"
+dt_conf "$T/p11dkim.conf"
 dt_start "$T/p11dkim.conf"
-for f in Uid Gid; do
-	set -- $(grep "^$f:" "/proc/$DT_PID/status")
-	for id in $2 $3 $4 $5; do
-		[ "$id" != 0 ] || dt_fail "S6: $f line has 0: $*"
-	done
-done
-for c in CapInh CapPrm CapEff CapAmb; do
-	v=$(awk -v c="$c:" '$1 == c {print $2}' "/proc/$DT_PID/status")
-	[ -z "$v" ] || [ "$v" = 0000000000000000 ] || dt_fail "S6: $c is $v"
-done
-[ "$(stat -c %u "/proc/$DT_PID/environ")" = 0 ] || dt_fail "S6: dumpable (environ not root's)"
-# As the daemon's own user, its memory is out of reach. Sound method: reading /proc/PID/environ
-# is a PTRACE_MODE_READ access check, which for the same uid fails only when the process is not
-# dumpable (Yama's ptrace_scope restricts attaching, not this); the control shows that nobody
-# reads a dumpable process of its own. The gdb attach is extra evidence (Yama may also refuse).
-asnobody() { setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups "$@"; }
-if command -v setpriv >/dev/null 2>&1; then
-	# Control: as nobody, a process of nobody's own that is dumpable can be read.
-	asnobody cat /proc/self/environ >/dev/null 2>&1 || dt_fail "S6: setpriv to nobody fails"
-	asnobody cat "/proc/$DT_PID/environ" >/dev/null 2>&1 &&
-		dt_fail "S6: nobody reads the daemon's environ"
-	if command -v gdb >/dev/null 2>&1; then
-		asnobody gdb -n -batch -p "$DT_PID" -ex 'info threads' >"$T/gdb.out" 2>&1 || true
-		grep -q 'ptrace: Operation not permitted' "$T/gdb.out" || {
-			cat "$T/gdb.out"
-			dt_fail "S6: gdb as nobody was not refused by ptrace"
-		}
-		ptrace_checked=", ptrace by nobody refused"
-	fi
-fi
-dt_send "$T/s6.out" "$T/m" -q S6
-dt_expect "action=c signatures=1"
-dt_verify "$T/s6.out" 1
-# The configuration becomes root's only: a reload must fail (the daemon cannot regain root) and
-# the daemon keeps its old state and signs.
-chmod 600 "$T/p11dkim.conf"
-kill -HUP "$DT_PID"
-sleep 1
-dt_wait_log "Permission denied" 50 || dt_fail "S6: reload of a root-only configuration did not fail"
-kill -0 "$DT_PID" || dt_fail "S6: daemon died on the failed reload"
-dt_send "$T/s6b.out" "$T/m" -q S6B
-dt_expect "action=c signatures=1"
-dt_verify "$T/s6b.out" 1
+[ "$(stat -c %u "/proc/$DT_PID/environ")" = 0 ] ||
+	dt_fail "S7: /proc/PID/environ belongs to $(stat -c %U "/proc/$DT_PID/environ"): dumpable"
+cat "/proc/$DT_PID/environ" >/dev/null 2>&1 && dt_fail "S7: environ readable by its own user"
 dt_stop
-echo "S6: runs as nobody (Uid/Gid non-zero, no capabilities), not dumpable${ptrace_checked:-}, cannot reread root's files"
-echo "PASS: security checks S1-S6"
+echo "S7: not dumpable (proc files owned by root, environ unreadable by the daemon's user)"
+echo "PASS: security checks S1-S5, S7"
