@@ -57,9 +57,6 @@ tests_dkim_dkim_bench_SOURCES = tests/dkim/dkim-bench.c
 tests_dkim_dkim_bench_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 tests_dkim_dkim_bench_LDADD = dkim/libdkim.la $(OPENSSL_LIBS)
 
-# libFuzzer targets, built by hand with clang (see the build line in each).
-EXTRA_DIST += tests/dkim/fuzz/fuzz-dkim-addr.c tests/dkim/fuzz/fuzz-dkim-message.c
-
 check_PROGRAMS += tests/dkim/check_dkim_sigtext
 TESTS += tests/dkim/check_dkim_sigtext
 tests_dkim_check_dkim_sigtext_SOURCES = tests/dkim/check_dkim_sigtext.c tests/dkim/signer-util.h \

@@ -1,12 +1,11 @@
 /*
- * keytool-fuzz: fuzz target for the tools' parsers of untrusted text: the DKIM
- * key record parser (records come from DNS) and the OpenDKIM table parser.
- * The first input byte picks the parser; the rest is its input (for the
- * tables: KeyTable, a NUL, SigningTable).
+ * keytool-fuzz: fuzz target for the keytool's OpenDKIM table parser (the tables
+ * an administrator imports): the input is KeyTable, a NUL, SigningTable. The
+ * DKIM key record parser has its own target, tests/fuzz/fuzz_dnsrec.c.
  *
  * With libFuzzer (not part of make check):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -DKT_LIBFUZZER -I.
- * -I_build/plain \ tests/tools/keytool-fuzz.c tools/dnsrec_parse.c tools/odkim_tables.c -o
+ * -I_build/plain \ tests/tools/keytool-fuzz.c tools/odkim_tables.c -o
  * keytool-fuzz
  *   ./keytool-fuzz -max_total_time=60
  * In make check (under the sanitizers too), main() below runs the target over
@@ -19,26 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tools/dnsrec_parse.h"
 #include "tools/odkim_tables.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void
-fuzz_dnsrec(const uint8_t *data, size_t size)
-{
-	struct dnsrec rec;
-
-	if (dnsrec_parse((const char *)data, size, &rec) == DNSREC_OK) {
-		/* What the callers rely on. */
-		if (!rec.revoked && (rec.key == NULL || rec.keylen == 0))
-			abort();
-		if (rec.ktype == DNSREC_K_ED25519 && !rec.revoked && rec.keylen != 32)
-			abort();
-	} else if (rec.key != NULL)
-		abort();
-	dnsrec_free(&rec);
-}
 
 static void
 fuzz_tables(const uint8_t *data, size_t size)
@@ -72,26 +54,18 @@ fuzz_tables(const uint8_t *data, size_t size)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (size == 0 || size > 1 << 16)
+	if (size > 1 << 16)
 		return 0;
-	if (data[0] & 1)
-		fuzz_tables(data + 1, size - 1);
-	else
-		fuzz_dnsrec(data + 1, size - 1);
+	fuzz_tables(data, size);
 	return 0;
 }
 
 #ifndef KT_LIBFUZZER
-/* Byte 0 of a seed picks the parser; the rest is a C string. */
+/* KeyTable, \2 (the NUL between the tables), SigningTable. */
 static const char *const seeds[] = {
-    "\0v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQ==",
-    "\0v=DKIM1; k=ed25519; t=y:s; h=sha256; s=email; "
-    "p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=",
-    "\0 v = DKIM1 ;\r\n\tk=rsa; n=note; p= MIGf MA0G ; ",
-    "\0v=DKIM1; p=",
-    "\1ka example.com:sel:/k\nkb %:s2:/k2 # c\n\2*@example.com ka\n*@*.example.org kb\nexample.net "
+    "ka example.com:sel:/k\nkb %:s2:/k2 # c\n\2*@example.com ka\n*@*.example.org kb\nexample.net "
     "ka\njoe@x.test kb\n",
-    "\1k a.test:s:/p\n\2a.test k\n*.a.test k\n@b.test k\n* k\n",
+    "k a.test:s:/p\n\2a.test k\n*.a.test k\n@b.test k\n* k\n",
 };
 
 static uint64_t fuzz_state = 0x9e3779b97f4a7c15ull;
@@ -116,8 +90,8 @@ fuzz_mutate(uint8_t *buf, size_t len, size_t max)
 	int n = 1 + (int)(fuzz_rand() % 4);
 	size_t pos, cut;
 
-	while (n-- > 0 && len > 1) {
-		pos = 1 + fuzz_rand() % (len - 1); /* keep byte 0: the parser choice */
+	while (n-- > 0 && len > 0) {
+		pos = fuzz_rand() % len;
 		switch (fuzz_rand() % 4) {
 		case 0:
 			buf[pos] ^= (uint8_t)(1u << (fuzz_rand() % 8));
@@ -147,11 +121,11 @@ main(void)
 	int i;
 
 	for (s = 0; s < sizeof(seeds) / sizeof(seeds[0]); s++) {
-		base = 1 + strlen(seeds[s] + 1);
+		base = strlen(seeds[s]);
 		for (i = 0; i < 10000; i++) {
 			memcpy(buf, seeds[s], base);
 			/* \2 in a seed stands for the NUL between KeyTable and SigningTable. */
-			for (size_t k = 1; k < base; k++)
+			for (size_t k = 0; k < base; k++)
 				if (buf[k] == 2)
 					buf[k] = 0;
 			len = i == 0 ? base : fuzz_mutate(buf, base, sizeof(buf));
