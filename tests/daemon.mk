@@ -18,3 +18,12 @@ tests_daemon_daemon_test_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(P11KIT_CFLAGS) 
 tests_daemon_daemon_test_LDADD = daemon/libdaemon.la dkim/libdkim.la config/libconf.la \
 	pkcs11/libp11dkim.la $(MILTER_LIBS) $(LIBCONFIG_LIBS) $(OPENSSL_LIBS) $(CHECK_LIBS) $(LIBS)
 TESTS += tests/daemon/daemon-test
+
+# Tests of daemon/metrics.{c,h} (tests/daemon/check_metrics.c). The module is
+# compiled in directly: it has no dependency on the rest of the daemon.
+check_PROGRAMS += tests/daemon/check_metrics
+TESTS += tests/daemon/check_metrics
+tests_daemon_check_metrics_SOURCES = tests/daemon/check_metrics.c daemon/metrics.c \
+	daemon/metrics.h
+tests_daemon_check_metrics_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_daemon_check_metrics_LDADD = $(CHECK_LIBS)

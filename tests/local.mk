@@ -6,7 +6,6 @@ include $(srcdir)/tests/config.mk
 include $(srcdir)/tests/daemon.mk
 include $(srcdir)/tests/tools.mk
 include $(srcdir)/tests/postfix.mk
-include $(srcdir)/tests/metrics.mk
 include $(srcdir)/tests/contrib.mk
 include $(srcdir)/tests/reliability.mk
 include $(srcdir)/tests/fuzz.mk

@@ -1,5 +1,5 @@
 /*
- * tests/metrics/check_metrics.c: daemon/metrics against a parser of the
+ * tests/daemon/check_metrics.c: daemon/metrics against a parser of the
  * Prometheus text format (0.0.4): every line must be a HELP, a TYPE or a
  * well-formed sample of a family announced before it, and the values must be
  * the ones the updates imply.
