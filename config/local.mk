@@ -1,4 +1,4 @@
-# config/: see ../shared/DESIGN.md for what this folder holds.
+# config/: the configuration library (see DESIGN.md, "The parts" and "Configuration").
 # libconf: the configuration file parsed and validated into immutable structs,
 # and the signing table. Depends on libconfig and libc only.
 noinst_LTLIBRARIES += config/libconf.la

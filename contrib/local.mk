@@ -1,4 +1,4 @@
-# contrib/: see ../shared/DESIGN.md for what this folder holds.
+# contrib/: examples and guides for running p11dkim (see DESIGN.md, "The parts").
 # Installed as examples and documentation under $(docdir); the systemd unit
 # goes into systemd's directory only with --with-systemdsystemunitdir=DIR.
 

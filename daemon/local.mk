@@ -1,4 +1,4 @@
-# daemon/: p11dkim, the milter (see ../shared/DESIGN.md). The daemon's modules are a
+# daemon/: p11dkim, the milter (see DESIGN.md, "The process"). The daemon's modules are a
 # convenience library so that tests can link them too; main.c is the program.
 noinst_LTLIBRARIES += daemon/libdaemon.la
 daemon_libdaemon_la_SOURCES = \

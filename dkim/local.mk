@@ -1,4 +1,4 @@
-# dkim/: see ../shared/DESIGN.md for what this folder holds.
+# dkim/: the pure DKIM signer (see DESIGN.md, "The parts"; dkim/dkim.h for the contract).
 # Public headers: dkim/dkim.h (signer), dkim/dkim_message.h (raw message
 # splitter), dkim/dkim_addr.h (From/Sender domains); the others are internal.
 noinst_LTLIBRARIES += dkim/libdkim.la

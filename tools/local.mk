@@ -1,4 +1,4 @@
-# tools/: see ../shared/DESIGN.md for what this folder holds.
+# tools/: keytool, p11dkim-sign, p11dkim-load and the milter client library (see DESIGN.md).
 
 # --- p11dkim-keytool (key ceremony) -------------------------------------------
 # The DKIM key record parser is its own library so unit tests and fuzzers can
