@@ -9,7 +9,11 @@
 
 #include "config/conf_internal.h"
 
-#define CONF_DEFAULT_SOCKET "inet:8891@127.0.0.1"
+/* A unix socket in the directory systemd makes for the unit (RuntimeDirectory, mode 0750,
+ * group p11dkim): the milter protocol has no authentication, so the default is a socket that
+ * only the daemon's group (postfix, added to it) can reach, not a TCP port every local
+ * account can. */
+#define CONF_DEFAULT_SOCKET "unix:/run/p11dkim/p11dkim.sock"
 
 static const char *const conf_top_known[] = {
     "socket",       "socket_umask",     "user",  "group", "pid_file", "log", "syslog_facility",

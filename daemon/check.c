@@ -7,6 +7,7 @@
 #include "daemon/check.h"
 #include "daemon/clock.h"
 #include "daemon/keys.h"
+#include "daemon/listen.h"
 #include "pkcs11/p11.h"
 
 static int
@@ -71,6 +72,8 @@ check_run(const char *path)
 		fprintf(stderr, "warning: %s\n", buf);
 	else
 		printf("clock: synchronised\n");
+	if (listen_exposed(conf, buf, sizeof(buf)))
+		fprintf(stderr, "warning: %s: whoever connects can have mail signed\n", buf);
 	keys_token_opts(conf, &o);
 	tok = p11_token_open(&o, &err);
 	if (tok == NULL) {

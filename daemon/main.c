@@ -293,8 +293,21 @@ main_start(const struct main_opts *o, struct milter_env *env, struct conf *conf)
 	log_open(strcmp(conf->log, "syslog") == 0, conf->syslog_facility_value);
 	if (!clock_synced(msg, sizeof(msg)))
 		log_warn("%s", msg);
+	if (conf->user == NULL && geteuid() == 0)
+		log_warn(
+		    "running as root: no \"user\" is set, so the process that parses mail keeps "
+		    "root's rights; set user = \"p11dkim\" (or start it as that user)");
+	if (listen_exposed(conf, msg, sizeof(msg)))
+		log_warn("%s: the milter protocol has no authentication, and whoever connects can "
+		         "have mail signed for every configured domain; bind to 127.0.0.1 or use a "
+		         "unix socket",
+		         msg);
 	if (conf->pid_file != NULL &&
 	    process_pidfile_write(conf->pid_file, msg, sizeof(msg)) != 0) {
+		log_err("%s", msg);
+		return -1;
+	}
+	if (listen_in_use(conf, msg, sizeof(msg)) != 0) {
 		log_err("%s", msg);
 		return -1;
 	}

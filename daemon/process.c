@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -95,32 +96,54 @@ process_ready(int ok)
 	process_ready_fd = -1;
 }
 
+/* The pid file this process wrote and holds locked; -1 when none. */
+static int process_pidfile_fd = -1;
+
 int
 process_pidfile_write(const char *path, char *msg, size_t msglen)
 {
 	char buf[32];
+	ssize_t got;
 	int fd, n;
 
-	(void)unlink(path); /* a stale file from a crash; O_EXCL below refuses a race */
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	/* One daemon per pid file: the lock lives as long as the process (or its descriptor),
+	 * so a stale file from a crash is taken over and a live daemon's is not. */
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		snprintf(msg, msglen, "pid file %s: %s", path, strerror(errno));
 		return -1;
 	}
-	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	if (write(fd, buf, (size_t)n) != n || close(fd) != 0) {
-		snprintf(msg, msglen, "pid file %s: %s", path, strerror(errno));
-		(void)unlink(path);
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		got = read(fd, buf, sizeof(buf) - 1);
+		buf[got > 0 ? got : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		snprintf(msg, msglen,
+		         "pid file %s: locked by a running p11dkim%s%s%s: refusing to "
+		         "start a second one",
+		         path, buf[0] ? " (pid " : "", buf, buf[0] ? ")" : "");
+		close(fd);
 		return -1;
 	}
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 || write(fd, buf, (size_t)n) != n) {
+		snprintf(msg, msglen, "pid file %s: %s", path, strerror(errno));
+		(void)unlink(path);
+		close(fd);
+		return -1;
+	}
+	process_pidfile_fd = fd;
 	return 0;
 }
 
 void
 process_pidfile_remove(const char *path)
 {
-	if (path != NULL)
-		(void)unlink(path);
+	/* Only our own: after a refused start the file belongs to the running daemon. */
+	if (path == NULL || process_pidfile_fd < 0)
+		return;
+	(void)unlink(path);
+	close(process_pidfile_fd);
+	process_pidfile_fd = -1;
 }
 
 int

@@ -23,8 +23,11 @@ int process_daemonise(char *msg, size_t msglen);
 /* Tells the waiting parent the outcome (ok = start-up done). No-op without a parent waiting. */
 void process_ready(int ok);
 
-/* Writes the pid to path (created 0644, replacing a stale file; never following a symlink). */
+/* Writes the pid to path (created 0644, never following a symlink) and keeps it locked
+ * (flock) for the life of the process: a stale file from a crash is reused, a file locked by
+ * a running daemon is an error naming its pid. */
 int process_pidfile_write(const char *path, char *msg, size_t msglen);
+/* Removes the pid file, only if this process wrote it. */
 void process_pidfile_remove(const char *path);
 
 /* Looks up user (and group, NULL = the user's primary group). */

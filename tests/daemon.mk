@@ -7,7 +7,7 @@ tests_daemon_dm_send_LDADD = tools/libmilterclient.la
 
 DAEMON_TESTS = tests/daemon/notify.sh tests/daemon/sign.sh tests/daemon/fault.sh tests/daemon/signals.sh \
 	tests/daemon/inet.sh tests/daemon/process.sh tests/daemon/protocol.sh \
-	tests/daemon/privileges.sh
+	tests/daemon/privileges.sh tests/daemon/instance.sh
 TESTS += $(DAEMON_TESTS)
 EXTRA_DIST += tests/daemon/lib.sh $(DAEMON_TESTS)
 
@@ -18,6 +18,11 @@ tests_daemon_daemon_test_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(P11KIT_CFLAGS) 
 tests_daemon_daemon_test_LDADD = daemon/libdaemon.la dkim/libdkim.la config/libconf.la \
 	pkcs11/libp11dkim.la $(MILTER_LIBS) $(LIBCONFIG_LIBS) $(OPENSSL_LIBS) $(CHECK_LIBS) $(LIBS)
 TESTS += tests/daemon/daemon-test
+check_PROGRAMS += tests/daemon/check_listen
+tests_daemon_check_listen_SOURCES = tests/daemon/check_listen.c
+tests_daemon_check_listen_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_daemon_check_listen_LDADD = $(tests_daemon_daemon_test_LDADD)
+TESTS += tests/daemon/check_listen
 
 # Tests of daemon/metrics.{c,h} (tests/daemon/check_metrics.c). The module is
 # compiled in directly: it has no dependency on the rest of the daemon.

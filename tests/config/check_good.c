@@ -154,10 +154,12 @@ START_TEST(test_good_defaults)
 {
 	struct conf *c = ct_load_ok("defaults.conf", CT_TOKEN);
 
-	ck_assert_str_eq(c->socket, "inet:8891@127.0.0.1");
-	ck_assert_int_eq(c->socket_kind, CONF_SOCKET_INET);
-	ck_assert_uint_eq(c->socket_port, 8891);
-	ck_assert_str_eq(c->socket_host, "127.0.0.1");
+	/* A unix socket: the milter protocol has no authentication (issue 16, M1). */
+	ck_assert_str_eq(c->socket, "unix:/run/p11dkim/p11dkim.sock");
+	ck_assert_int_eq(c->socket_kind, CONF_SOCKET_UNIX);
+	ck_assert_uint_eq(c->socket_port, 0);
+	ck_assert_ptr_null(c->socket_host);
+	ck_assert_str_eq(c->socket_path, "/run/p11dkim/p11dkim.sock");
 	ck_assert_uint_eq(c->socket_umask, 0007);
 	ck_assert_ptr_null(c->user);
 	ck_assert_ptr_null(c->group);

@@ -49,7 +49,7 @@ START_TEST(as_shipped)
 
 	example_path();
 	c = load_all_ok(example);
-	ck_assert_str_eq(c->socket, "inet:8891@127.0.0.1");
+	ck_assert_str_eq(c->socket, "unix:/var/spool/postfix/p11dkim/p11dkim.sock");
 	ck_assert_ptr_nonnull(c->token.pin_file);
 	ck_assert_uint_eq(c->ndomains, 2);
 	d = conf_signtable_lookup(c, "mail.example.com");
