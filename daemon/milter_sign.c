@@ -27,11 +27,11 @@ milter_sign_all(struct milter_conn *c, char **values, long *ms, enum policy_reas
                 char *detail, size_t len)
 {
 	unsigned char sig[1024];
-	const unsigned char *tbs;
+	const unsigned char *digest;
 	struct p11_error perr;
 	struct timespec t0;
 	uint64_t ns, total_ns = 0;
-	size_t i, tbs_len, sig_len;
+	size_t i, sig_len;
 	dkim_status s;
 	p11_status ps;
 
@@ -42,7 +42,7 @@ milter_sign_all(struct milter_conn *c, char **values, long *ms, enum policy_reas
 		return -1;
 	}
 	for (i = 0; i < c->nsig; i++) {
-		s = dkim_signer_tbs(c->signer, i, &tbs, &tbs_len);
+		s = dkim_signer_digest(c->signer, i, &digest, NULL);
 		if (s != DKIM_OK) {
 			snprintf(detail, len, "digest: %s", dkim_strerror(s));
 			return -1;
@@ -50,8 +50,8 @@ milter_sign_all(struct milter_conn *c, char **values, long *ms, enum policy_reas
 		sig_len = sizeof(sig);
 		memset(&perr, 0, sizeof(perr));
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		ps = p11_sign(milter_env->token, c->entry[i]->key, tbs, tbs_len, sig, &sig_len,
-		              &perr);
+		ps = p11_sign(milter_env->token, c->entry[i]->key, digest, DKIM_DIGEST_LEN, sig,
+		              &sig_len, &perr);
 		ns = milter_ns_since(&t0);
 		total_ns += ns;
 		if (ps == P11_OK)

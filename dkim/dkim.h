@@ -4,7 +4,7 @@
  * Contract
  * - No I/O, no token calls, no global state, no logging. Depends only on
  *   OpenSSL's libcrypto for SHA-256. The caller's private key never reaches
- *   this module: it hands out the bytes to sign (dkim_signer_tbs) and takes
+ *   this module: it hands out the digest to sign (dkim_signer_digest) and takes
  *   the signature back (dkim_signer_set_signature).
  * - A dkim_signer owns every buffer it uses (header copies, canonical header
  *   block, signature fields); all strings passed in are copied. Pointers it
@@ -21,7 +21,7 @@
  *   dkim_signer_new (once) -> [dkim_signer_set_time] ->
  *   dkim_signer_header* -> dkim_signer_add* (may also come before or between
  *   headers and body) -> dkim_signer_body* -> dkim_signer_end ->
- *   for each signature: dkim_signer_tbs, sign, dkim_signer_set_signature,
+ *   for each signature: dkim_signer_digest, sign, dkim_signer_set_signature,
  *   dkim_signer_field -> dkim_signer_reset (next message) or dkim_signer_free.
  * A call out of this order fails with DKIM_ERR_STATE and changes nothing.
  * After any other error the message is lost: call dkim_signer_reset.
@@ -119,11 +119,14 @@ dkim_status dkim_signer_end(dkim_signer *);
 /* Number of signatures added to the current message. */
 size_t dkim_signer_count(const dkim_signer *);
 
-/* What the token must sign for signature i (after dkim_signer_end):
- * RSA: the DER DigestInfo of SHA-256 over the header hash input (for
- * CKM_RSA_PKCS); Ed25519 (RFC 8463): the 32-byte SHA-256 digest of the header
- * hash input (for CKM_EDDSA). Pointer owned by the signer. */
-dkim_status dkim_signer_tbs(dkim_signer *, size_t i, const unsigned char **tbs, size_t *len);
+/* The SHA-256 digest (DKIM_DIGEST_LEN bytes) of the header hash input of
+ * signature i (after dkim_signer_end), and its algorithm (alg may be NULL).
+ * How it is signed is the token's business: rsa-sha256 signs it wrapped in a
+ * DigestInfo (RSASSA-PKCS1-v1_5); ed25519-sha256 (RFC 8463 3) signs these 32
+ * bytes themselves (PureEdDSA). Pointer owned by the signer. */
+#define DKIM_DIGEST_LEN 32
+dkim_status dkim_signer_digest(dkim_signer *, size_t i, const unsigned char **digest,
+                               dkim_alg *alg);
 
 /* The signature bytes for signature i (RSA: the modulus size, 64..1024 bytes;
  * Ed25519: 64 bytes; DKIM_ERR_INVALID otherwise). Copied. */

@@ -14,7 +14,6 @@
 #include "dkim/dkim.h"
 #include "dkim/dkim_body.h"
 #include "dkim/dkim_canon.h"
-#include "dkim/dkim_digest.h"
 #include "dkim/dkim_hdrsel.h"
 #include "dkim/dkim_sig.h"
 
@@ -24,8 +23,7 @@ struct dkim_sigslot {
 	dkim_alg alg;
 	char *domain, *selector, *identity;
 	struct dkim_buf field; /* value up to "b=", CRLF folds: what is hashed */
-	unsigned char tbs[DKIM_TBS_MAX];
-	size_t tbslen;
+	unsigned char digest[DKIM_DIGEST_LEN];
 	char *b64; /* the signature, base64; NULL until set */
 };
 
@@ -171,7 +169,6 @@ dkim_signer_hash_one(dkim_signer *s, struct dkim_sigslot *g)
 	struct dkim_sig_params p = {g->alg,      s->hdr_canon, s->body_canon, g->domain,
 	                            g->selector, g->identity,  s->timestamp,  s->expire_after,
 	                            &s->hs,      s->bh};
-	unsigned char digest[32];
 	unsigned int n = 0;
 	dkim_status st;
 
@@ -194,10 +191,9 @@ dkim_signer_hash_one(dkim_signer *s, struct dkim_sigslot *g)
 		if (EVP_DigestInit_ex(s->hctx, s->md, NULL) != 1 ||
 		    EVP_DigestUpdate(s->hctx, s->canon.p, s->canon.len) != 1 ||
 		    EVP_DigestUpdate(s->hctx, s->scratch.p + raw, s->scratch.len - raw) != 1 ||
-		    EVP_DigestFinal_ex(s->hctx, digest, &n) != 1 || n != 32)
+		    EVP_DigestFinal_ex(s->hctx, g->digest, &n) != 1 || n != DKIM_DIGEST_LEN)
 			return DKIM_ERR_CRYPTO;
 	}
-	g->tbslen = dkim_digest_tbs(g->alg, digest, g->tbs);
 	return DKIM_OK;
 }
 
@@ -234,14 +230,15 @@ dkim_signer_count(const dkim_signer *s)
 }
 
 dkim_status
-dkim_signer_tbs(dkim_signer *s, size_t i, const unsigned char **tbs, size_t *len)
+dkim_signer_digest(dkim_signer *s, size_t i, const unsigned char **digest, dkim_alg *alg)
 {
-	if (s == NULL || tbs == NULL || len == NULL || i >= s->nsig)
+	if (s == NULL || digest == NULL || i >= s->nsig)
 		return DKIM_ERR_INVALID;
 	if (s->phase != DKIM_PH_END)
 		return DKIM_ERR_STATE;
-	*tbs = s->sig[i].tbs;
-	*len = s->sig[i].tbslen;
+	*digest = s->sig[i].digest;
+	if (alg != NULL)
+		*alg = s->sig[i].alg;
 	return DKIM_OK;
 }
 

@@ -10,7 +10,6 @@ dkim_libdkim_la_SOURCES = \
 	dkim/dkim_body.h dkim/dkim_body.c \
 	dkim/dkim_hdrsel.h dkim/dkim_hdrsel.c \
 	dkim/dkim_sig.h dkim/dkim_sig.c \
-	dkim/dkim_digest.h dkim/dkim_digest.c \
 	dkim/dkim_signer.c \
 	dkim/dkim_message.c \
 	dkim/dkim_addr.c

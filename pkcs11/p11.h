@@ -124,17 +124,17 @@ const char *p11_key_label(const p11_key *);
 bool p11_key_weak(const p11_key *);      /* RSA < 2048: the caller warns */
 size_t p11_key_sig_len(const p11_key *); /* signature bytes (modulus bytes, or 64) */
 
-#define P11_RSA_SHA256_DIGESTINFO_LEN 51
-#define P11_ED25519_DIGEST_LEN 32
+#define P11_DIGEST_LEN 32
 
 /*
- * Signs tbs: for RSA the DER DigestInfo of a SHA-256 digest (exactly 51 bytes, prefix checked),
- * for Ed25519 the 32-byte SHA-256 digest (RFC 8463 signs the digest). Anything else is refused
- * with P11_ERR_INVALID, as is *sig_len < p11_key_sig_len(). On success *sig_len is the length
- * written. Borrows a session (waits up to borrow_timeout_ms), C_SignInit + C_Sign, returns it;
- * recovers per the contract above. Thread-safe.
+ * Signs a SHA-256 digest (exactly P11_DIGEST_LEN bytes; anything else is refused with
+ * P11_ERR_INVALID, as is *sig_len < p11_key_sig_len()). RSA: RSASSA-PKCS1-v1_5, i.e. CKM_RSA_PKCS
+ * over the DER DigestInfo that is built here around the digest. Ed25519: CKM_EDDSA over the 32
+ * bytes themselves (RFC 8463 signs the digest). On success *sig_len is the length written.
+ * Borrows a session (waits up to borrow_timeout_ms), C_SignInit + C_Sign, returns it; recovers
+ * per the contract above. Thread-safe.
  */
-p11_status p11_sign(p11_token *, p11_key *, const unsigned char *tbs, size_t tbs_len,
+p11_status p11_sign(p11_token *, p11_key *, const unsigned char *digest, size_t digest_len,
                     unsigned char *sig, size_t *sig_len, struct p11_error *err);
 
 /* Public key read from the token (CKA_MODULUS/CKA_PUBLIC_EXPONENT of the private object, or the

@@ -14,10 +14,12 @@
 
 #include "pkcs11/p11_int.h"
 
-/* DER DigestInfo header for SHA-256 (RFC 8017, section 9.2, note 1). */
-static const unsigned char p11_sha256_prefix[19] = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60,
-                                                    0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
-                                                    0x01, 0x05, 0x00, 0x04, 0x20};
+/* DER DigestInfo header for SHA-256 (RFC 8017, section 9.2, note 1): CKM_RSA_PKCS pads but does
+   not hash, so the DigestInfo is mechanism knowledge and is written here, and only here. */
+#define P11_DIGESTINFO_PREFIX_LEN 19
+static const unsigned char p11_sha256_prefix[P11_DIGESTINFO_PREFIX_LEN] = {
+    0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+    0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
 
 #define P11_RETRY_SLEEP_MIN_MS 10
 #define P11_RETRY_SLEEP_MAX_MS 250
@@ -148,26 +150,18 @@ p11_sign_attempt(p11_token *tok, p11_key *k, struct p11_pool_slot *s, uint64_t g
 }
 
 static p11_status
-p11_sign_check(const p11_token *tok, const p11_key *k, const unsigned char *tbs, size_t tbs_len,
+p11_sign_check(const p11_token *tok, const p11_key *k, const unsigned char *digest, size_t len,
                const unsigned char *sig, const size_t *sig_len, struct p11_error *err)
 {
-	if (tok == NULL || k == NULL || tbs == NULL || sig == NULL || sig_len == NULL) {
+	if (tok == NULL || k == NULL || digest == NULL || sig == NULL || sig_len == NULL) {
 		p11_err_set(err, P11_ERR_INVALID, 0, "p11_sign: missing argument");
 		return P11_ERR_INVALID;
 	}
 	/* The key holder accepts only what DKIM signs: a SHA-256 digest, nothing else. */
-	if (k->type == P11_KEY_RSA &&
-	    (tbs_len != P11_RSA_SHA256_DIGESTINFO_LEN ||
-	     memcmp(tbs, p11_sha256_prefix, sizeof(p11_sha256_prefix)) != 0)) {
+	if (len != P11_DIGEST_LEN) {
 		p11_err_set(err, P11_ERR_INVALID, 0,
-		            "RSA key \"%s\": input is not a SHA-256 DigestInfo (%zu bytes)",
-		            k->label, tbs_len);
-		return P11_ERR_INVALID;
-	}
-	if (k->type == P11_KEY_ED25519 && tbs_len != P11_ED25519_DIGEST_LEN) {
-		p11_err_set(err, P11_ERR_INVALID, 0,
-		            "Ed25519 key \"%s\": input is not a 32-byte SHA-256 digest (%zu bytes)",
-		            k->label, tbs_len);
+		            "key \"%s\": input is not a 32-byte SHA-256 digest (%zu bytes)",
+		            k->label, len);
 		return P11_ERR_INVALID;
 	}
 	if (*sig_len < p11_key_sig_len(k)) {
@@ -177,6 +171,20 @@ p11_sign_check(const p11_token *tok, const p11_key *k, const unsigned char *tbs,
 		return P11_ERR_INVALID;
 	}
 	return P11_OK;
+}
+
+/* What the mechanism signs: the DigestInfo for CKM_RSA_PKCS, the digest for CKM_EDDSA. */
+static size_t
+p11_sign_input(const p11_key *k, const unsigned char *digest,
+               unsigned char out[P11_DIGESTINFO_PREFIX_LEN + P11_DIGEST_LEN])
+{
+	if (k->type == P11_KEY_ED25519) {
+		memcpy(out, digest, P11_DIGEST_LEN);
+		return P11_DIGEST_LEN;
+	}
+	memcpy(out, p11_sha256_prefix, P11_DIGESTINFO_PREFIX_LEN);
+	memcpy(out + P11_DIGESTINFO_PREFIX_LEN, digest, P11_DIGEST_LEN);
+	return P11_DIGESTINFO_PREFIX_LEN + P11_DIGEST_LEN;
 }
 
 static void
@@ -189,18 +197,19 @@ p11_sign_sleep(unsigned ms)
 }
 
 p11_status
-p11_sign(p11_token *tok, p11_key *k, const unsigned char *tbs, size_t tbs_len, unsigned char *sig,
-         size_t *sig_len, struct p11_error *err)
+p11_sign(p11_token *tok, p11_key *k, const unsigned char *digest, size_t digest_len,
+         unsigned char *sig, size_t *sig_len, struct p11_error *err)
 {
+	unsigned char tbs[P11_DIGESTINFO_PREFIX_LEN + P11_DIGEST_LEN];
 	struct p11_pool_slot *s;
 	unsigned attempts = 0, pause = P11_RETRY_SLEEP_MIN_MS;
 	uint64_t start = p11_now_ms(), gen, now;
 	struct p11_error e;
-	size_t len;
+	size_t len, tbs_len;
 	p11_status st;
 
 	memset(&e, 0, sizeof(e));
-	if ((st = p11_sign_check(tok, k, tbs, tbs_len, sig, sig_len, &e)) != P11_OK ||
+	if ((st = p11_sign_check(tok, k, digest, digest_len, sig, sig_len, &e)) != P11_OK ||
 	    p11_module_forked(tok->mod, &e)) {
 		if (tok != NULL)
 			atomic_fetch_add(&tok->st.sign_errors, 1);
@@ -208,6 +217,7 @@ p11_sign(p11_token *tok, p11_key *k, const unsigned char *tbs, size_t tbs_len, u
 			*err = e;
 		return e.status;
 	}
+	tbs_len = p11_sign_input(k, digest, tbs);
 	for (;;) {
 		if ((s = p11_pool_borrow(&tok->pool)) == NULL) {
 			atomic_fetch_add(&tok->st.pool_timeouts, 1);

@@ -1,8 +1,8 @@
 /*
  * keytool_bench: `bench`, the token's signing rate for one key, so that a
  * site knows its HSM's capacity. N threads sign for S seconds, each on its
- * own session, with exactly the inputs the daemon signs (the DER DigestInfo
- * of a SHA-256 digest for RSA, the 32-byte digest for Ed25519). Figures are
+ * own session, with exactly the input the daemon signs (a 32-byte SHA-256
+ * digest, which pkcs11/ wraps in a DigestInfo for RSA). Figures are
  * printed as key=value lines for scripts.
  */
 #include "config.h"
@@ -17,11 +17,6 @@
 #include "pkcs11/p11.h"
 
 #define KT_BENCH_MAX_THREADS 256
-
-/* DigestInfo prefix of SHA-256 (RFC 8017 9.2 note 1). */
-static const unsigned char kt_sha256_prefix[19] = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60,
-                                                   0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
-                                                   0x01, 0x05, 0x00, 0x04, 0x20};
 
 struct kt_bench_thread {
 	pthread_t tid;
@@ -48,22 +43,20 @@ static void *
 kt_bench_thread_main(void *arg)
 {
 	struct kt_bench_thread *bt = arg;
-	bool ed = p11_key_type(bt->key) == P11_KEY_ED25519;
-	unsigned char tbs[P11_RSA_SHA256_DIGESTINFO_LEN], sig[1024];
-	size_t tbslen = ed ? P11_ED25519_DIGEST_LEN : sizeof(tbs), siglen;
+	unsigned char digest[P11_DIGEST_LEN], sig[1024];
+	size_t siglen;
 	struct p11_error err;
 	double start, end;
 
-	memset(tbs, 0, sizeof(tbs));
-	if (!ed)
-		memcpy(tbs, kt_sha256_prefix, sizeof(kt_sha256_prefix));
+	memset(digest, 0, sizeof(digest));
 	start = kt_bench_now();
 	end = start + bt->seconds;
 	do {
 		/* A different digest each time, as real messages give. */
-		memcpy(tbs + tbslen - sizeof(bt->signs), &bt->signs, sizeof(bt->signs));
+		memcpy(digest, &bt->signs, sizeof(bt->signs));
 		siglen = sizeof(sig);
-		if (p11_sign(bt->tok, bt->key, tbs, tbslen, sig, &siglen, &err) != P11_OK) {
+		if (p11_sign(bt->tok, bt->key, digest, sizeof(digest), sig, &siglen, &err) !=
+		    P11_OK) {
 			if (bt->errors++ == 0)
 				bt->err = err;
 			if (bt->errors > 10)

@@ -230,8 +230,8 @@ sign_finish(dkim_signer *sg, struct kt_token *tok, p11_key **keys, const unsigne
             size_t len)
 {
 	const char *eol = memmem(msg, len, "\r\n", 2) != NULL ? "\r\n" : "\n";
-	size_t i, n = dkim_signer_count(sg), tbslen, siglen;
-	const unsigned char *tbs;
+	size_t i, n = dkim_signer_count(sg), siglen;
+	const unsigned char *digest;
 	unsigned char sig[1024];
 	struct p11_error perr;
 	char **fields;
@@ -242,9 +242,9 @@ sign_finish(dkim_signer *sg, struct kt_token *tok, p11_key **keys, const unsigne
 	for (i = 0; i < n && rc == 0; i++) {
 		siglen = sizeof(sig);
 		memset(&perr, 0, sizeof(perr));
-		if (dkim_signer_tbs(sg, i, &tbs, &tbslen) != DKIM_OK ||
-		    p11_sign(kt_token_p11(tok), keys[i], tbs, tbslen, sig, &siglen, &perr) !=
-		        P11_OK ||
+		if (dkim_signer_digest(sg, i, &digest, NULL) != DKIM_OK ||
+		    p11_sign(kt_token_p11(tok), keys[i], digest, DKIM_DIGEST_LEN, sig, &siglen,
+		             &perr) != P11_OK ||
 		    dkim_signer_set_signature(sg, i, sig, siglen) != DKIM_OK ||
 		    dkim_signer_field(sg, i, eol, &fields[i]) != DKIM_OK) {
 			fprintf(stderr, "p11dkim-sign: signing with \"%s\" failed%s%s\n",

@@ -52,13 +52,11 @@ static void
 finish(dkim_signer *s, unsigned char out[32])
 {
 	const unsigned char *tbs;
-	size_t len;
 
 	ck_assert_int_eq(
 	    dkim_signer_add(s, DKIM_ALG_ED25519_SHA256, "example.com", "s", NULL, NULL), DKIM_OK);
 	ck_assert_int_eq(dkim_signer_end(s), DKIM_OK);
-	ck_assert_int_eq(dkim_signer_tbs(s, 0, &tbs, &len), DKIM_OK);
-	ck_assert_uint_eq(len, 32);
+	ck_assert_int_eq(dkim_signer_digest(s, 0, &tbs, NULL), DKIM_OK);
 	memcpy(out, tbs, 32);
 	dkim_signer_reset(s);
 }

@@ -107,8 +107,9 @@ write_keys(const char *dir, EVP_PKEY *rsa, EVP_PKEY *ed)
 	free(p2);
 }
 
-/* RSA: PKCS#1 v1.5 over the DigestInfo as given (what CKM_RSA_PKCS does);
- * Ed25519: PureEdDSA over the 32 bytes (CKM_EDDSA). */
+/* RSA: PKCS#1 v1.5 over the SHA-256 digest (OpenSSL adds the DigestInfo, as
+ * pkcs11/ does before CKM_RSA_PKCS); Ed25519: PureEdDSA over the 32 bytes
+ * (CKM_EDDSA). */
 static size_t
 sign_tbs(EVP_PKEY *key, dkim_alg alg, const unsigned char *tbs, size_t tbslen, unsigned char *sig,
          size_t siglen)
@@ -119,6 +120,7 @@ sign_tbs(EVP_PKEY *key, dkim_alg alg, const unsigned char *tbs, size_t tbslen, u
 	if (alg == DKIM_ALG_RSA_SHA256) {
 		if ((pctx = EVP_PKEY_CTX_new(key, NULL)) == NULL || EVP_PKEY_sign_init(pctx) != 1 ||
 		    EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) != 1 ||
+		    EVP_PKEY_CTX_set_signature_md(pctx, EVP_sha256()) != 1 ||
 		    EVP_PKEY_sign(pctx, sig, &siglen, tbs, tbslen) != 1)
 			die("RSA sign", NULL);
 		EVP_PKEY_CTX_free(pctx);
@@ -187,13 +189,13 @@ sign_one(const char *outdir, const char *msgpath, const unsigned char *msg, size
 		die(path, strerror(errno));
 	for (i = 0; i < dkim_signer_count(s); i++) {
 		const unsigned char *tbs;
-		size_t tbslen, siglen;
+		size_t siglen;
 		char *field;
-		dkim_alg alg = (v->rsa && i == 0) ? DKIM_ALG_RSA_SHA256 : DKIM_ALG_ED25519_SHA256;
+		dkim_alg alg;
 
-		check(dkim_signer_tbs(s, i, &tbs, &tbslen), "dkim_signer_tbs");
-		siglen = sign_tbs(alg == DKIM_ALG_RSA_SHA256 ? rsa : ed, alg, tbs, tbslen, sig,
-		                  sizeof(sig));
+		check(dkim_signer_digest(s, i, &tbs, &alg), "dkim_signer_digest");
+		siglen = sign_tbs(alg == DKIM_ALG_RSA_SHA256 ? rsa : ed, alg, tbs, DKIM_DIGEST_LEN,
+		                  sig, sizeof(sig));
 		check(dkim_signer_set_signature(s, i, sig, siglen), "dkim_signer_set_signature");
 		check(dkim_signer_field(s, i, "\r\n", &field), "dkim_signer_field");
 		fprintf(f, "DKIM-Signature:%s\r\n", field);

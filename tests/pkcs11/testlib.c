@@ -16,10 +16,6 @@
 
 #include "tests/pkcs11/testlib.h"
 
-static const unsigned char tl_prefix[19] = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60,
-                                            0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
-                                            0x01, 0x05, 0x00, 0x04, 0x20};
-
 const char *
 tl_env(const char *name)
 {
@@ -67,17 +63,11 @@ tl_key(p11_token *tok, const char *ref)
 size_t
 tl_tbs(const p11_key *k, unsigned long n, unsigned char *out)
 {
-	unsigned char msg[64], md[32];
+	unsigned char msg[64];
 	int len = snprintf((char *)msg, sizeof(msg), "message %lu for %s", n, p11_key_label(k));
 
-	EVP_Digest(msg, (size_t)len, md, NULL, EVP_sha256(), NULL);
-	if (p11_key_type(k) == P11_KEY_ED25519) {
-		memcpy(out, md, 32);
-		return 32;
-	}
-	memcpy(out, tl_prefix, sizeof(tl_prefix));
-	memcpy(out + sizeof(tl_prefix), md, 32);
-	return 51;
+	EVP_Digest(msg, (size_t)len, out, NULL, EVP_sha256(), NULL);
+	return P11_DIGEST_LEN;
 }
 
 bool
@@ -105,7 +95,7 @@ tl_verify(EVP_PKEY *pub, const p11_key *k, unsigned long n, const unsigned char 
 	ok = EVP_PKEY_verify_init(pc) == 1 &&
 	     EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) == 1 &&
 	     EVP_PKEY_CTX_set_signature_md(pc, EVP_sha256()) == 1 &&
-	     EVP_PKEY_verify(pc, sig, sig_len, tbs + 19, 32) == 1;
+	     EVP_PKEY_verify(pc, sig, sig_len, tbs, len) == 1;
 	EVP_PKEY_CTX_free(pc);
 	return ok;
 }

@@ -19,7 +19,7 @@ const char *tl_env(const char *name);
 void tl_opts(struct p11_token_opts *o, bool fault);
 p11_token *tl_open(bool fault, unsigned sessions);
 p11_key *tl_key(p11_token *tok, const char *ref);
-/* What to sign for message number n: the SHA-256 DigestInfo (RSA) or digest (Ed25519). */
+/* What to sign for message number n: a SHA-256 digest (P11_DIGEST_LEN bytes, returned). */
 size_t tl_tbs(const p11_key *k, unsigned long n, unsigned char *out);
 /* Verifies sig over the tbs of message n with the public key read back from the token. */
 bool tl_verify(EVP_PKEY *pub, const p11_key *k, unsigned long n, const unsigned char *sig,
