@@ -13,11 +13,11 @@ daemon_libdaemon_la_SOURCES = \
 	daemon/milter.h daemon/milter_int.h daemon/milter.c daemon/milter_negotiate.c daemon/milter_sign.c \
 	daemon/check.h daemon/check.c \
 	daemon/metrics.h daemon/metrics.c
-daemon_libdaemon_la_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS) $(OPENSSL_CFLAGS) $(LIBSYSTEMD_CFLAGS)
+daemon_libdaemon_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(LIBSYSTEMD_CFLAGS)
 daemon_libdaemon_la_LIBADD = $(LIBSYSTEMD_LIBS)
 
 sbin_PROGRAMS += daemon/p11dkim
 daemon_p11dkim_SOURCES = daemon/main.c
-daemon_p11dkim_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS) $(OPENSSL_CFLAGS)
+daemon_p11dkim_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 daemon_p11dkim_LDADD = daemon/libdaemon.la dkim/libdkim.la config/libconf.la \
 	pkcs11/libp11dkim.la $(MILTER_LIBS) $(LIBCONFIG_LIBS) $(OPENSSL_LIBS) $(LIBS)

@@ -24,7 +24,10 @@
  * CK_RV that caused it (0 if none) and a message naming the module, token, key label or file
  * concerned. Nothing is printed or logged here.
  *
- * Threads. p11_sign(), p11_key_public(), p11_token_with_session(), p11_token_list_keys(),
+ * Cryptoki stays inside pkcs11/: this header needs no Cryptoki header, and the keytool's key
+ * administration (list, public key, generate, import, destroy) is here too.
+ *
+ * Threads. p11_sign(), p11_key_public(), p11_token_public_key(), p11_token_list_keys(),
  * p11_token_keepalive() and p11_token_stats() may be called from any number of threads at once.
  * p11_token_find_key() is safe too, but the daemon finds keys at start. p11_token_open() and
  * p11_token_close() are not: close only when no other thread uses the token.
@@ -50,7 +53,6 @@
 #include <stdint.h>
 
 #include <openssl/evp.h>
-#include <p11-kit/pkcs11.h>
 
 typedef enum {
 	P11_OK = 0,
@@ -160,17 +162,6 @@ struct p11_stats {
 };
 void p11_token_stats(const p11_token *, struct p11_stats *);
 
-/*
- * For the keytool: run fn with the function list and a logged-in session of this token.
- * rw = false borrows a pool session (do not close it, do not leave an operation active);
- * rw = true opens a separate read-write session for fn (for C_GenerateKeyPair, C_CreateObject,
- * C_DestroyObject) and closes it afterwards. When fn returns a CK_RV other than CKR_OK, the
- * call returns P11_ERR_MODULE with err->rv set to it and the CKR named in err->msg.
- */
-typedef CK_RV (*p11_session_fn)(CK_FUNCTION_LIST_PTR fl, CK_SESSION_HANDLE s, void *arg);
-p11_status p11_token_with_session(p11_token *, bool rw, p11_session_fn fn, void *arg,
-                                  struct p11_error *err);
-
 struct p11_key_info {
 	const char *label;       /* "" when the key has none */
 	const unsigned char *id; /* CKA_ID bytes, id_len may be 0 */
@@ -186,6 +177,31 @@ struct p11_key_info {
    return stops the listing. Does not use libp11 (whose enumerate fails with Ed25519 keys). */
 typedef int (*p11_key_list_fn)(const struct p11_key_info *, void *arg);
 p11_status p11_token_list_keys(p11_token *, p11_key_list_fn cb, void *arg, struct p11_error *err);
+
+/*
+ * Key administration, for the keytool. Keys are named by CKA_LABEL; a key is a private key object
+ * plus (normally) a public key object with the same CKA_ID. Each call runs on its own read-write
+ * session. Errors: P11_ERR_INVALID for a bad argument or a label already in use,
+ * P11_ERR_KEY_NOT_FOUND / P11_ERR_KEY_AMBIGUOUS for no / several keys with the label,
+ * P11_ERR_MECHANISM when the token cannot generate that type, P11_ERR_MODULE (err->rv set) when
+ * the token refused; err->msg names the label and the token.
+ */
+/* The public key of the one private key labelled label; no fitness checks (unlike
+   p11_token_find_key: a weak or extractable key still has a DNS record). *out is the caller's. */
+p11_status p11_token_public_key(p11_token *, const char *label, EVP_PKEY **out,
+                                struct p11_error *err);
+/* Generates a key pair on the token: Ed25519, or RSA of bits (2048..16384) with e = 65537.
+   The private key is born CKA_SENSITIVE, not CKA_EXTRACTABLE, sign only, with its CKA_LABEL and
+   a random 16-byte CKA_ID (some tokens refuse C_SetAttributeValue later). */
+p11_status p11_key_generate(p11_token *, const char *label, enum p11_key_type, unsigned bits,
+                            struct p11_error *err);
+/* Creates a private and a public object from pkey (RSA >= 1024 bits with CRT parts, or Ed25519),
+   with the attributes of a generated key. pkey stays the caller's; every copy of its secret
+   made here is wiped (OPENSSL_cleanse). A failure leaves no half-imported key. */
+p11_status p11_key_import(p11_token *, const char *label, EVP_PKEY *pkey, struct p11_error *err);
+/* Destroys the private and public key objects labelled label (not certificates or data objects);
+ *n = how many were destroyed, also on error. P11_ERR_KEY_NOT_FOUND when there is none. */
+p11_status p11_key_destroy(p11_token *, const char *label, unsigned *n, struct p11_error *err);
 
 /* Probes idle sessions (C_GetSessionInfo) and reopens dead ones; for a periodic timer. */
 void p11_token_keepalive(p11_token *);

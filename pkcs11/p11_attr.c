@@ -74,13 +74,14 @@ p11_attr_bits(const unsigned char *v, size_t len)
 	return (unsigned)((len - 1) * 8 + b);
 }
 
+const unsigned char p11_attr_ed25519_oid[5] = {0x06, 0x03, 0x2b, 0x65, 0x70};
+
 bool
 p11_attr_is_ed25519(const unsigned char *p, size_t len)
 {
-	static const unsigned char oid[] = {0x06, 0x03, 0x2b, 0x65, 0x70};
 	static const char name[] = "edwards25519";
 
-	if (len == sizeof(oid) && memcmp(p, oid, len) == 0)
+	if (len == sizeof(p11_attr_ed25519_oid) && memcmp(p, p11_attr_ed25519_oid, len) == 0)
 		return true;
 	/* PrintableString (tag 0x13) as written by OpenSC's pkcs11-tool; UTF8String (0x0c) too. */
 	return len == 2 + sizeof(name) - 1 && (p[0] == 0x13 || p[0] == 0x0c) &&

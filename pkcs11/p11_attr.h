@@ -19,6 +19,8 @@ CK_RV p11_attr_bool(CK_FUNCTION_LIST_PTR, CK_SESSION_HANDLE, CK_OBJECT_HANDLE, C
                     CK_BBOOL *out);
 /* Significant bits of a big-endian unsigned integer. */
 unsigned p11_attr_bits(const unsigned char *v, size_t len);
+/* DER of the Ed25519 OID 1.3.101.112: the CKA_EC_PARAMS this library writes. */
+extern const unsigned char p11_attr_ed25519_oid[5];
 /* CKA_EC_PARAMS naming Ed25519: the OID 1.3.101.112, or the PrintableString "edwards25519". */
 bool p11_attr_is_ed25519(const unsigned char *params, size_t len);
 /* CKA_EC_POINT of an Ed25519 key to the raw 32 bytes: a DER OCTET STRING, or raw 32 bytes. */

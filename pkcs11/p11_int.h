@@ -19,6 +19,8 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include <p11-kit/pkcs11.h>
+
 #include "pkcs11/p11.h"
 
 /* --- p11_status.c --- */
@@ -74,9 +76,9 @@ void p11_uri_free(struct p11_uri *);
 /* --- p11_pool.c --- */
 struct p11_pool_slot {
 	CK_SESSION_HANDLE h;
-	uint64_t gen;     /* module generation the session belongs to */
-	atomic_bool open; /* read by p11_pool_counts while the slot is lent */
-	atomic_bool busy; /* lent; claimed by compare-and-swap */
+	uint64_t gen;          /* module generation the session belongs to */
+	atomic_bool open;      /* read by p11_pool_counts while the slot is lent */
+	atomic_bool busy;      /* lent; claimed by compare-and-swap */
 	uint64_t last_used_ms; /* p11_now_ms() of the last use */
 	atomic_uint users;
 };
@@ -134,6 +136,17 @@ p11_status p11_token_slot_ready(p11_token *, struct p11_pool_slot *, uint64_t ge
 void p11_token_slot_drop(p11_token *, struct p11_pool_slot *);
 /* C_Login with the kept PIN; CKR_USER_ALREADY_LOGGED_IN is success. */
 p11_status p11_token_login(p11_token *, CK_SESSION_HANDLE, struct p11_error *err);
+/*
+ * Runs fn with the function list and a logged-in session of this token. rw = false borrows a pool
+ * session (do not close it, do not leave an operation active); rw = true opens a separate
+ * read-write session for fn (C_GenerateKeyPair, C_CreateObject, C_DestroyObject) and closes it
+ * afterwards. err is cleared first; when fn returns a CK_RV other than CKR_OK the call fails: with
+ * the status and message fn wrote into err itself (through its arg), else with P11_ERR_MODULE,
+ * err->rv set and the CKR named.
+ */
+typedef CK_RV (*p11_session_fn)(CK_FUNCTION_LIST_PTR fl, CK_SESSION_HANDLE s, void *arg);
+p11_status p11_token_with_session(p11_token *, bool rw, p11_session_fn fn, void *arg,
+                                  struct p11_error *err);
 /* Borrow a pool session ready for use: for key lookup and the keytool (module read-locked on
    success; release with p11_token_release). */
 p11_status p11_token_acquire(p11_token *, struct p11_pool_slot **, struct p11_error *err);
@@ -154,6 +167,15 @@ struct p11_key {
 	uint64_t gen;   /* generation of h */
 	uint64_t epoch; /* login_epoch of h */
 };
+/* Up to max handles of objects of class cls (P11_ANY_CLASS: any) matching label (NULL: any)
+   and, if has_id, id. */
+#define P11_ANY_CLASS ((CK_OBJECT_CLASS)-1)
+CK_RV p11_key_search(CK_FUNCTION_LIST_PTR, CK_SESSION_HANDLE, CK_OBJECT_CLASS cls,
+                     const char *label, const unsigned char *id, size_t id_len, bool has_id,
+                     CK_OBJECT_HANDLE *h, CK_ULONG max, CK_ULONG *n);
+/* Type and size of a private key object; ki->type_known false when neither RSA nor Ed25519. */
+void p11_key_kind(CK_FUNCTION_LIST_PTR, CK_SESSION_HANDLE, CK_OBJECT_HANDLE h,
+                  const unsigned char *id, size_t id_len, struct p11_key_info *ki, CK_KEY_TYPE *kt);
 /* Finds the key's handle again if its generation is old (token->state held inside). */
 p11_status p11_key_refresh(p11_token *, p11_key *, CK_SESSION_HANDLE s, uint64_t gen,
                            CK_OBJECT_HANDLE *h, struct p11_error *err);

@@ -13,8 +13,7 @@
 #include "pkcs11/p11_int.h"
 #include "pkcs11/p11_attr.h"
 
-/* Up to max handles of private keys matching label and/or id (at least one given). */
-static CK_RV
+CK_RV
 p11_key_search(CK_FUNCTION_LIST_PTR fl, CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls, const char *label,
                const unsigned char *id, size_t id_len, bool has_id, CK_OBJECT_HANDLE *h,
                CK_ULONG max, CK_ULONG *n)
@@ -23,7 +22,8 @@ p11_key_search(CK_FUNCTION_LIST_PTR fl, CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls
 	CK_ULONG nt = 0;
 	CK_RV rv, rv2;
 
-	t[nt++] = (CK_ATTRIBUTE){CKA_CLASS, &cls, sizeof(cls)};
+	if (cls != P11_ANY_CLASS)
+		t[nt++] = (CK_ATTRIBUTE){CKA_CLASS, &cls, sizeof(cls)};
 	if (label != NULL)
 		t[nt++] = (CK_ATTRIBUTE){CKA_LABEL, (void *)label, strlen(label)};
 	if (has_id)
@@ -75,8 +75,7 @@ p11_key_rsa_bits(CK_FUNCTION_LIST_PTR fl, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE 
 	return 0;
 }
 
-/* Type and size of a private key object; type_known false when neither RSA nor Ed25519. */
-static void
+void
 p11_key_kind(CK_FUNCTION_LIST_PTR fl, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h,
              const unsigned char *id, size_t id_len, struct p11_key_info *ki, CK_KEY_TYPE *kt)
 {
@@ -399,7 +398,7 @@ p11_key_list_one(p11_token *tok, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, p11_ke
 	(void)p11_attr_bool(fl, s, h, CKA_EXTRACTABLE, &extr);
 	if (idlen > 0)
 		(void)p11_key_search(fl, s, CKO_PUBLIC_KEY, NULL, id, idlen, true, &pub, 1, &n);
-	else if (label != NULL)
+	if (n == 0 && label != NULL && llen > 0)
 		(void)p11_key_search(fl, s, CKO_PUBLIC_KEY, (char *)label, NULL, 0, false, &pub, 1,
 		                     &n);
 	ki.label = label != NULL ? (char *)label : "";

@@ -2,7 +2,8 @@
  * p11_pubkey.c: read a key's public half from the token, for DNS records and for verifying.
  * RSA: CKA_MODULUS and CKA_PUBLIC_EXPONENT of the private key object (public attributes there),
  * else of the public key object with the same CKA_ID. Ed25519: CKA_EC_POINT of the public key
- * object with the same CKA_ID (or label when the key has no id).
+ * object with the same CKA_ID (or label when the key has no id). For the keytool, the same by
+ * label, without p11_token_find_key's fitness checks.
  */
 #include "config.h"
 
@@ -142,6 +143,20 @@ p11_pubkey_read(p11_token *tok, const p11_key *key, EVP_PKEY **out, unsigned cha
 	return st;
 }
 
+/* An Ed25519 EVP_PKEY for raw, or P11_ERR_NOMEM. */
+static p11_status
+p11_pubkey_ed25519(const p11_key *key, const unsigned char raw[32], EVP_PKEY **out,
+                   struct p11_error *err)
+{
+	*out = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, raw, 32);
+	if (*out == NULL) {
+		p11_err_set(err, P11_ERR_NOMEM, 0, "cannot build the Ed25519 public key of \"%s\"",
+		            key->label);
+		return P11_ERR_NOMEM;
+	}
+	return P11_OK;
+}
+
 p11_status
 p11_key_public(p11_token *tok, const p11_key *key, EVP_PKEY **out, struct p11_error *err)
 {
@@ -151,13 +166,77 @@ p11_key_public(p11_token *tok, const p11_key *key, EVP_PKEY **out, struct p11_er
 	*out = NULL;
 	if ((st = p11_pubkey_read(tok, key, out, raw, err)) != P11_OK || key->type == P11_KEY_RSA)
 		return st;
-	*out = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, raw, sizeof(raw));
-	if (*out == NULL) {
-		p11_err_set(err, P11_ERR_NOMEM, 0, "cannot build the Ed25519 public key of \"%s\"",
-		            key->label);
-		return P11_ERR_NOMEM;
+	return p11_pubkey_ed25519(key, raw, out, err);
+}
+
+/* The one private key labelled label, described in k (label and id borrowed from the caller).
+   Module read-locked. */
+static p11_status
+p11_pubkey_by_label(p11_token *tok, CK_SESSION_HANDLE s, const char *label, p11_key *k,
+                    CK_OBJECT_HANDLE *h, struct p11_error *err)
+{
+	CK_FUNCTION_LIST_PTR fl = tok->mod->fl;
+	CK_OBJECT_HANDLE found[2];
+	struct p11_key_info ki;
+	CK_KEY_TYPE kt = (CK_KEY_TYPE)-1;
+	CK_ULONG n;
+	CK_RV rv;
+
+	rv = p11_key_search(fl, s, CKO_PRIVATE_KEY, label, NULL, 0, false, found, 2, &n);
+	if (rv != CKR_OK) {
+		p11_err_set(err, P11_ERR_TOKEN_GONE, rv,
+		            "searching token \"%s\" for the key \"%s\"", tok->label, label);
+		return P11_ERR_TOKEN_GONE;
 	}
+	if (n != 1) {
+		p11_status st = n == 0 ? P11_ERR_KEY_NOT_FOUND : P11_ERR_KEY_AMBIGUOUS;
+
+		p11_err_set(err, st, 0, "token \"%s\": %s private key labelled \"%s\"", tok->label,
+		            n == 0 ? "no" : "more than one", label);
+		return st;
+	}
+	*h = found[0];
+	(void)p11_attr_get(fl, s, *h, CKA_ID, &k->id, &k->id_len);
+	p11_key_kind(fl, s, *h, k->id, k->id_len, &ki, &kt);
+	if (!ki.type_known) {
+		p11_err_set(err, P11_ERR_KEY_TYPE, 0,
+		            "token \"%s\": key \"%s\" is neither RSA nor Ed25519", tok->label,
+		            label);
+		return P11_ERR_KEY_TYPE;
+	}
+	k->type = ki.type;
+	k->bits = ki.bits;
 	return P11_OK;
+}
+
+p11_status
+p11_token_public_key(p11_token *tok, const char *label, EVP_PKEY **out, struct p11_error *err)
+{
+	struct p11_pool_slot *s;
+	p11_key k = {.label = (char *)label};
+	CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
+	unsigned char raw[32];
+	p11_status st;
+
+	*out = NULL;
+	if (err != NULL)
+		memset(err, 0, sizeof(*err));
+	if (label == NULL || *label == '\0') {
+		p11_err_set(err, P11_ERR_INVALID, 0, "no key label given");
+		return P11_ERR_INVALID;
+	}
+	if ((st = p11_token_acquire(tok, &s, err)) != P11_OK)
+		return st;
+	st = p11_pubkey_by_label(tok, s->h, label, &k, &h, err);
+	if (st == P11_OK && k.type == P11_KEY_RSA)
+		st = p11_pubkey_read_rsa(tok, &k, s->h, h, out, err);
+	else if (st == P11_OK)
+		st = p11_pubkey_read_ed25519(tok, &k, s->h, h, raw, err);
+	p11_token_release(tok, s);
+	free(k.id);
+	if (st == P11_OK && k.type == P11_KEY_ED25519)
+		st = p11_pubkey_ed25519(&k, raw, out, err);
+	return st;
 }
 
 p11_status

@@ -421,6 +421,8 @@ p11_token_with_session(p11_token *tok, bool rw, p11_session_fn fn, void *arg, st
 	if (rw)
 		tok->mod->fl->C_CloseSession(h);
 	p11_token_release(tok, s);
+	if (rv != CKR_OK && err != NULL && err->status != P11_OK)
+		return err->status; /* fn said what went wrong in its own words */
 	if (rv != CKR_OK) {
 		p11_err_set(err, P11_ERR_MODULE, rv, "operation on token \"%s\" failed: %s",
 		            tok->label, p11_ckr_name(rv, name, sizeof(name)));

@@ -13,7 +13,7 @@ tests_lib_p11fault_la_LIBADD = $(LIBS)
 P11_TEST_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS) $(OPENSSL_CFLAGS) $(CHECK_CFLAGS)
 P11_TEST_LIBS = pkcs11/libp11dkim.la $(OPENSSL_LIBS) $(CHECK_LIBS)
 
-check_PROGRAMS += tests/pkcs11/p11-test tests/pkcs11/p11-pool-test
+check_PROGRAMS += tests/pkcs11/p11-test tests/pkcs11/p11-pool-test tests/pkcs11/p11-admin-test
 tests_pkcs11_p11_test_SOURCES = tests/pkcs11/p11-test.c tests/pkcs11/testlib.c \
 	tests/pkcs11/testlib.h
 tests_pkcs11_p11_test_CFLAGS = $(P11_TEST_CFLAGS)
@@ -22,9 +22,14 @@ tests_pkcs11_p11_pool_test_SOURCES = tests/pkcs11/p11-pool-test.c tests/pkcs11/t
 	tests/pkcs11/testlib.h
 tests_pkcs11_p11_pool_test_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_p11_pool_test_LDADD = $(P11_TEST_LIBS)
+tests_pkcs11_p11_admin_test_SOURCES = tests/pkcs11/p11-admin-test.c tests/pkcs11/testlib.c \
+	tests/pkcs11/testlib.h
+tests_pkcs11_p11_admin_test_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_p11_admin_test_LDADD = $(P11_TEST_LIBS)
 
-TESTS += tests/pkcs11/p11-test.sh tests/pkcs11/p11-pool.sh
-EXTRA_DIST += tests/pkcs11/p11-test.sh tests/pkcs11/p11-pool.sh tests/bench/pool-bench.sh \
+TESTS += tests/pkcs11/p11-test.sh tests/pkcs11/p11-pool.sh tests/pkcs11/p11-admin.sh
+EXTRA_DIST += tests/pkcs11/p11-test.sh tests/pkcs11/p11-pool.sh tests/pkcs11/p11-admin.sh \
+	tests/bench/pool-bench.sh \
 	tests/lib/softhsm.sh
 
 # The benchmark (a program that prints figures, not a test): see tests/bench/pool-bench.c.

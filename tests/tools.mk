@@ -19,11 +19,11 @@ tests_tools_keytool_fuzz_SOURCES = tests/tools/keytool-fuzz.c
 tests_tools_keytool_fuzz_LDADD = tools/libkeytool.la
 TESTS += tests/tools/keytool-fuzz
 
-# Signs stdin in one part through Cryptoki (pkcs11-tool 0.23 cannot for Ed25519 on SoftHSM).
+# Signs stdin in one C_Sign through pkcs11/ (pkcs11-tool 0.23 cannot for Ed25519 on SoftHSM).
 check_PROGRAMS += tests/tools/keytool-signer
 tests_tools_keytool_signer_SOURCES = tests/tools/keytool-signer.c
-tests_tools_keytool_signer_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS)
-tests_tools_keytool_signer_LDADD = tools/libkeytool.la
+tests_tools_keytool_signer_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+tests_tools_keytool_signer_LDADD = pkcs11/libp11dkim.la $(OPENSSL_LIBS)
 
 TESTS += tests/tools/keytool-ceremony.sh tests/tools/keytool-check.sh tests/tools/keytool-import.sh \
 	tests/tools/keytool-sign.sh

@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "tools/keytool_session.h"
+#include "pkcs11/p11.h"
 
 enum kt_exit {
 	KT_EXIT_OK = 0,    /* done; for check: the published key is the token's key */
@@ -40,8 +40,8 @@ struct kt_domain_use {
 struct kt_ctx {
 	const char *prog;
 	const char *conf_path;
-	struct kt_token_opts topts;
-	struct kt_token *tok;
+	struct p11_token_opts topts; /* sessions: 0 = KT_SESSIONS */
+	p11_token *tok;
 	/* From the configuration file: which domains and selectors use which key. */
 	struct kt_domain_use *uses;
 	size_t nuses;
@@ -75,8 +75,12 @@ int kt_opts(struct kt_ctx *ctx, int argc, char **argv, const struct option *lo, 
             int (*fn)(int c, const char *arg, void *a), void *a);
 #define KT_OPTS_DONE(r) ((r) == KT_EXIT_OK + 100 ? KT_EXIT_OK : (r))
 
-/* Opens the token (once) from the options or configuration; NULL after printing why. */
-struct kt_token *kt_ctx_token(struct kt_ctx *ctx);
+/* The tools run one operation at a time, bench aside (which asks for one session a thread). */
+#define KT_SESSIONS 2
+
+/* Opens the token (once) from the options or configuration; NULL after printing why. A one-shot
+   tool never logs in again: the PIN is wiped after the login (forget_pin). */
+p11_token *kt_ctx_token(struct kt_ctx *ctx);
 
 /* Prints "PROG: MSG" on stderr. */
 void kt_errx(const struct kt_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

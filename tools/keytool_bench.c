@@ -14,7 +14,6 @@
 #include <time.h>
 
 #include "tools/keytool.h"
-#include "pkcs11/p11.h"
 
 #define KT_BENCH_MAX_THREADS 256
 
@@ -151,7 +150,7 @@ kt_cmd_bench(struct kt_ctx *ctx, int argc, char **argv)
 	struct kt_bench_opts o = {NULL, 1, 3.0};
 	struct kt_bench_thread *bt;
 	struct p11_error perr;
-	struct kt_token *tok;
+	p11_token *tok;
 	p11_key *key;
 	long i, started;
 	int r;
@@ -166,7 +165,7 @@ kt_cmd_bench(struct kt_ctx *ctx, int argc, char **argv)
 	if ((tok = kt_ctx_token(ctx)) == NULL)
 		return KT_EXIT_TOKEN;
 	memset(&perr, 0, sizeof(perr));
-	if ((key = p11_token_find_key(kt_token_p11(tok), o.label, &perr)) == NULL) {
+	if ((key = p11_token_find_key(tok, o.label, &perr)) == NULL) {
 		kt_errx(ctx, "%s", perr.msg);
 		return KT_EXIT_TOKEN;
 	}
@@ -175,15 +174,15 @@ kt_cmd_bench(struct kt_ctx *ctx, int argc, char **argv)
 		return KT_EXIT_TOKEN;
 	}
 	for (started = 0; started < o.threads; started++) {
-		bt[started] = (struct kt_bench_thread){
-		    .tok = kt_token_p11(tok), .key = key, .seconds = o.seconds};
+		bt[started] =
+		    (struct kt_bench_thread){.tok = tok, .key = key, .seconds = o.seconds};
 		if (pthread_create(&bt[started].tid, NULL, kt_bench_thread_main, &bt[started]) != 0)
 			break;
 	}
 	for (i = 0; i < started; i++)
 		pthread_join(bt[i].tid, NULL);
 	o.threads = started;
-	r = started > 0 ? kt_bench_report(&o, kt_token_p11(tok), key, bt) : KT_EXIT_TOKEN;
+	r = started > 0 ? kt_bench_report(&o, tok, key, bt) : KT_EXIT_TOKEN;
 	free(bt);
 	return r;
 }

@@ -11,7 +11,6 @@
 
 #include "tools/keytool.h"
 #include "tools/keytool_dns.h"
-#include "tools/keytool_keys.h"
 
 /* A published record file is small; anything bigger is not one. */
 #define KT_RECORD_FILE_MAX 65536
@@ -128,12 +127,12 @@ kt_dns_begin(struct kt_ctx *ctx, int argc, char **argv, const struct option *lo,
 static int
 kt_dns_pubkey(struct kt_ctx *ctx, const char *label, EVP_PKEY **pk)
 {
-	struct kt_error err = {0, ""};
-	struct kt_token *tok;
+	struct p11_error err;
+	p11_token *tok;
 
 	if ((tok = kt_ctx_token(ctx)) == NULL)
 		return KT_EXIT_TOKEN;
-	if (kt_key_public(tok, label, pk, &err) != 0) {
+	if (p11_token_public_key(tok, label, pk, &err) != P11_OK) {
 		kt_errx(ctx, "%s", err.msg);
 		return KT_EXIT_TOKEN;
 	}

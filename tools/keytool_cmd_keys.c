@@ -13,7 +13,6 @@
 #include <openssl/pem.h>
 
 #include "tools/keytool.h"
-#include "tools/keytool_keys.h"
 
 static void
 kt_hex(const unsigned char *v, size_t n, char *out, size_t outlen)
@@ -25,23 +24,27 @@ kt_hex(const unsigned char *v, size_t n, char *out, size_t outlen)
 		snprintf(out + 2 * i, 3, "%02x", v[i]);
 }
 
+/* CKA_ID longer than this is shown as "-", as an id nobody types. */
+#define KT_ID_SHOW_MAX 64
+
 static int
-kt_list_one(const struct kt_keyinfo *ki, void *arg)
+kt_list_one(const struct p11_key_info *ki, void *arg)
 {
 	struct kt_ctx *ctx = arg;
-	char id[2 * sizeof(ki->id) + 1], type[32];
+	char id[2 * KT_ID_SHOW_MAX + 1], type[32];
+	bool show_id = ki->id_len > 0 && ki->id_len <= KT_ID_SHOW_MAX;
 	size_t i;
 	int used = 0;
 
-	kt_hex(ki->id, ki->idlen, id, sizeof(id));
-	if (ki->type == KT_KEY_RSA)
+	kt_hex(ki->id, show_id ? ki->id_len : 0, id, sizeof(id));
+	if (ki->type_known && ki->type == P11_KEY_RSA)
 		snprintf(type, sizeof(type), "rsa%u", ki->bits);
-	else if (ki->type == KT_KEY_ED25519)
+	else if (ki->type_known && ki->type == P11_KEY_ED25519)
 		snprintf(type, sizeof(type), "ed25519");
 	else
 		snprintf(type, sizeof(type), "other");
 	printf("%-32s id=%s type=%s sensitive=%s extractable=%s public=%s",
-	       ki->label[0] ? ki->label : "(no label)", ki->idlen ? id : "-", type,
+	       ki->label[0] ? ki->label : "(no label)", show_id ? id : "-", type,
 	       ki->sensitive ? "yes" : "no", ki->extractable ? "yes" : "no",
 	       ki->has_public ? "yes" : "no");
 	for (i = 0; i < ctx->nuses; i++) {
@@ -67,8 +70,8 @@ kt_cmd_list(struct kt_ctx *ctx, int argc, char **argv)
 	    "Lists the private keys on the token, one line each: label, id (hex), type and size,\n"
 	    "sensitive/extractable, whether a public key object exists and, with -c, the\n"
 	    "domain:selector pairs of the configuration that use the key.\n";
-	struct kt_error err = {0, ""};
-	struct kt_token *tok;
+	struct p11_error err;
+	p11_token *tok;
 	size_t i;
 	int r;
 
@@ -76,7 +79,7 @@ kt_cmd_list(struct kt_ctx *ctx, int argc, char **argv)
 		return KT_OPTS_DONE(r);
 	if ((tok = kt_ctx_token(ctx)) == NULL)
 		return KT_EXIT_TOKEN;
-	if (kt_key_list(tok, kt_list_one, ctx, &err) != 0) {
+	if (p11_token_list_keys(tok, kt_list_one, ctx, &err) != P11_OK) {
 		kt_errx(ctx, "%s", err.msg);
 		return KT_EXIT_TOKEN;
 	}
@@ -85,7 +88,7 @@ kt_cmd_list(struct kt_ctx *ctx, int argc, char **argv)
 		if (!ctx->uses[i].seen)
 			kt_errx(ctx, "warning: %s:%s uses key \"%s\", which is not on token \"%s\"",
 			        ctx->uses[i].domain, ctx->uses[i].selector, ctx->uses[i].key,
-			        kt_token_label(tok));
+			        p11_token_label(tok));
 	return KT_EXIT_OK;
 }
 
@@ -118,6 +121,28 @@ kt_label_type_opt(int c, const char *arg, void *a)
 	return -1;
 }
 
+/* A --type: rsa2048, rsa3072, rsa4096 or ed25519. */
+static bool
+kt_key_type(const char *s, enum p11_key_type *type, unsigned *bits)
+{
+	static const struct {
+		const char *name;
+		enum p11_key_type type;
+		unsigned bits;
+	} types[] = {{"rsa2048", P11_KEY_RSA, 2048},
+	             {"rsa3072", P11_KEY_RSA, 3072},
+	             {"rsa4096", P11_KEY_RSA, 4096},
+	             {"ed25519", P11_KEY_ED25519, 256}};
+
+	for (size_t i = 0; s != NULL && i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcmp(s, types[i].name) == 0) {
+			*type = types[i].type;
+			*bits = types[i].bits;
+			return true;
+		}
+	return false;
+}
+
 int
 kt_cmd_generate(struct kt_ctx *ctx, int argc, char **argv)
 {
@@ -131,32 +156,35 @@ kt_cmd_generate(struct kt_ctx *ctx, int argc, char **argv)
 	    "only;\n"
 	    "CKA_LABEL and a random CKA_ID set at creation. Refuses a label already in use.\n";
 	struct kt_label_type lt = {NULL, NULL, NULL, 0};
-	struct kt_error err = {0, ""};
-	struct kt_token *tok;
+	struct p11_error err;
+	enum p11_key_type type;
+	unsigned bits;
+	p11_token *tok;
 	int r;
 
 	if ((r = kt_opts(ctx, argc, argv, lo, help, kt_label_type_opt, &lt)) >= 0)
 		return KT_OPTS_DONE(r);
-	if (lt.label == NULL || lt.type == NULL || !kt_key_type_valid(lt.type)) {
+	if (lt.label == NULL || !kt_key_type(lt.type, &type, &bits)) {
 		kt_errx(ctx,
 		        "generate needs --label and --type (rsa2048, rsa3072, rsa4096 or ed25519)");
 		return KT_EXIT_USAGE;
 	}
 	if ((tok = kt_ctx_token(ctx)) == NULL)
 		return KT_EXIT_TOKEN;
-	if (kt_key_generate(tok, lt.label, lt.type, &err) != 0) {
+	if (p11_key_generate(tok, lt.label, type, bits, &err) != P11_OK) {
 		kt_errx(ctx, "cannot generate %s key \"%s\": %s", lt.type, lt.label, err.msg);
 		return KT_EXIT_TOKEN;
 	}
-	printf("generated %s key \"%s\" on token \"%s\"\n", lt.type, lt.label, kt_token_label(tok));
+	printf("generated %s key \"%s\" on token \"%s\"\n", lt.type, lt.label,
+	       p11_token_label(tok));
 	return KT_EXIT_OK;
 }
 
 int
 kt_import_pem_file(struct kt_ctx *ctx, const char *label, const char *path, FILE *msg)
 {
-	struct kt_error err = {0, ""};
-	struct kt_token *tok;
+	struct p11_error err;
+	p11_token *tok;
 	EVP_PKEY *pk;
 	FILE *f;
 
@@ -176,14 +204,14 @@ kt_import_pem_file(struct kt_ctx *ctx, const char *label, const char *path, FILE
 		ERR_clear_error();
 		return KT_EXIT_TOKEN;
 	}
-	if (kt_key_import(tok, label, pk, &err) != 0) {
+	if (p11_key_import(tok, label, pk, &err) != P11_OK) {
 		EVP_PKEY_free(pk);
 		kt_errx(ctx, "cannot import %s as \"%s\": %s", path, label, err.msg);
 		return KT_EXIT_TOKEN;
 	}
 	fprintf(msg, "imported %s (%s, %d bits) as \"%s\" on token \"%s\"\n", path,
 	        EVP_PKEY_get_base_id(pk) == EVP_PKEY_ED25519 ? "ed25519" : "rsa",
-	        EVP_PKEY_get_bits(pk), label, kt_token_label(tok));
+	        EVP_PKEY_get_bits(pk), label, p11_token_label(tok));
 	if (EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA && EVP_PKEY_get_bits(pk) < 2048)
 		fprintf(stderr,
 		        "%s: warning: \"%s\": RSA keys under 2048 bits are weak (RFC 8301); plan a "
@@ -234,9 +262,10 @@ kt_cmd_delete(struct kt_ctx *ctx, int argc, char **argv)
 	    "Destroys the private and public key objects labelled LABEL. There is no undo:\n"
 	    "--yes is required.\n";
 	struct kt_label_type lt = {NULL, NULL, NULL, 0};
-	struct kt_error err = {0, ""};
-	struct kt_token *tok;
-	int r, n = 0;
+	struct p11_error err;
+	p11_token *tok;
+	unsigned n = 0;
+	int r;
 
 	if ((r = kt_opts(ctx, argc, argv, lo, help, kt_label_type_opt, &lt)) >= 0)
 		return KT_OPTS_DONE(r);
@@ -246,12 +275,12 @@ kt_cmd_delete(struct kt_ctx *ctx, int argc, char **argv)
 	}
 	if ((tok = kt_ctx_token(ctx)) == NULL)
 		return KT_EXIT_TOKEN;
-	if (kt_key_destroy(tok, lt.label, &n, &err) != 0) {
-		kt_errx(ctx, "cannot delete \"%s\" (%d objects destroyed): %s", lt.label, n,
+	if (p11_key_destroy(tok, lt.label, &n, &err) != P11_OK) {
+		kt_errx(ctx, "cannot delete \"%s\" (%u objects destroyed): %s", lt.label, n,
 		        err.msg);
 		return KT_EXIT_TOKEN;
 	}
-	printf("destroyed %d objects labelled \"%s\" on token \"%s\"\n", n, lt.label,
-	       kt_token_label(tok));
+	printf("destroyed %u objects labelled \"%s\" on token \"%s\"\n", n, lt.label,
+	       p11_token_label(tok));
 	return KT_EXIT_OK;
 }

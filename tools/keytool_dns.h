@@ -6,7 +6,7 @@
  *
  * Ownership: returned strings are malloc'ed and the caller's (free()).
  *
- * Errors: NULL / -1 with a reason in a caller's buffer or kt_error; nothing
+ * Errors: NULL / -1 with a reason in a caller's buffer; nothing
  * is printed except by the *_print functions, which write to the FILE given.
  *
  * Threads: the resolver state is local to each call; reentrant.
@@ -19,8 +19,6 @@
 #include <stdio.h>
 
 #include <openssl/evp.h>
-
-#include "tools/keytool_session.h"
 
 /* Longest character-string a TXT record may hold (RFC 1035 3.3). */
 #define KT_DNS_STRING_MAX 255

@@ -94,10 +94,10 @@ kt_opts(struct kt_ctx *ctx, int argc, char **argv, const struct option *lo, cons
 	return -1;
 }
 
-struct kt_token *
+p11_token *
 kt_ctx_token(struct kt_ctx *ctx)
 {
-	struct kt_error err = {0, ""};
+	struct p11_error err;
 
 	if (ctx->tok != NULL)
 		return ctx->tok;
@@ -109,7 +109,10 @@ kt_ctx_token(struct kt_ctx *ctx)
 		             "--pin-env)");
 		return NULL;
 	}
-	ctx->tok = kt_token_open(&ctx->topts, &err);
+	if (ctx->topts.sessions == 0)
+		ctx->topts.sessions = KT_SESSIONS;
+	ctx->topts.forget_pin = true;
+	ctx->tok = p11_token_open(&ctx->topts, &err);
 	if (ctx->tok == NULL)
 		kt_errx(ctx, "%s", err.msg);
 	return ctx->tok;
@@ -167,7 +170,7 @@ main(int argc, char **argv)
 	argc -= optind;
 	optind = 0; /* 0 resets glibc's getopt for the command's own options */
 	rc = kt_cmds[i].fn(&ctx, argc, argv);
-	kt_token_close(ctx.tok);
+	p11_token_close(ctx.tok);
 	kt_conf_free(&ctx);
 	fflush(stdout);
 	if (ferror(stdout) && rc == KT_EXIT_OK) {

@@ -8,25 +8,23 @@ tools_libdnsrec_la_SOURCES = tools/dnsrec_parse.c tools/dnsrec_parse.h
 # The keytool's modules, shared by the program and its test helpers.
 noinst_LTLIBRARIES += tools/libkeytool.la
 tools_libkeytool_la_SOURCES = \
-	tools/keytool_session.c tools/keytool_session.h \
-	tools/keytool_keys.c tools/keytool_keys.h tools/keytool_keys_int.h tools/keytool_keygen.c \
 	tools/keytool_dns.c tools/keytool_dns.h tools/keytool_resolve.c \
 	tools/odkim_tables.c tools/odkim_tables.h \
 	tools/keytool_uri.c tools/keytool_uri.h
-tools_libkeytool_la_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS) $(OPENSSL_CFLAGS)
+tools_libkeytool_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 tools_libkeytool_la_LIBADD = tools/libdnsrec.la pkcs11/libp11dkim.la $(OPENSSL_LIBS) -lresolv
 
 bin_PROGRAMS += tools/p11dkim-keytool
 tools_p11dkim_keytool_SOURCES = tools/keytool.h tools/keytool_main.c tools/keytool_conf.c \
 	tools/keytool_cmd_keys.c tools/keytool_cmd_dns.c tools/keytool_cmd_odkim.c \
 	tools/keytool_bench.c
-tools_p11dkim_keytool_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS) $(OPENSSL_CFLAGS)
+tools_p11dkim_keytool_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 tools_p11dkim_keytool_LDADD = tools/libkeytool.la config/libconf.la $(OPENSSL_LIBS)
 
 # p11dkim-sign: one message, signed with the daemon's signing table and token.
 bin_PROGRAMS += tools/p11dkim-sign
 tools_p11dkim_sign_SOURCES = tools/sign_main.c
-tools_p11dkim_sign_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS) $(OPENSSL_CFLAGS)
+tools_p11dkim_sign_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 tools_p11dkim_sign_LDADD = tools/libkeytool.la config/libconf.la dkim/libdkim.la $(OPENSSL_LIBS)
 # --- end p11dkim-keytool ------------------------------------------------------
 

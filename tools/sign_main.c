@@ -23,7 +23,6 @@
 #include "dkim/dkim_addr.h"
 #include "dkim/dkim_message.h"
 #include "pkcs11/p11.h"
-#include "tools/keytool_session.h"
 
 enum sign_exit {
 	SIGN_EXIT_OK = 0,       /* signed */
@@ -39,7 +38,7 @@ struct sign_ctx {
 	const char *conf_path;
 	const char *domain; /* --domain */
 	time_t when;        /* --time, else now */
-	struct kt_token_opts topts;
+	struct p11_token_opts topts;
 	char *from;   /* the From value, when there is exactly one From field */
 	char *sender; /* the Sender value, likewise */
 	int nfrom, nsender;
@@ -195,14 +194,14 @@ sign_opts(struct sign_ctx *sc, int argc, char **argv)
 
 /* Finds each key of DOM on the token (as the daemon does) and adds its signature. */
 static int
-sign_add_keys(dkim_signer *sg, struct kt_token *tok, const struct conf_domain *dom, p11_key **keys)
+sign_add_keys(dkim_signer *sg, p11_token *tok, const struct conf_domain *dom, p11_key **keys)
 {
 	struct p11_error perr;
 	size_t i, idx;
 
 	for (i = 0; i < dom->nkeys; i++) {
 		memset(&perr, 0, sizeof(perr));
-		keys[i] = p11_token_find_key(kt_token_p11(tok), dom->keys[i].key, &perr);
+		keys[i] = p11_token_find_key(tok, dom->keys[i].key, &perr);
 		if (keys[i] == NULL) {
 			fprintf(stderr, "p11dkim-sign: %s\n", perr.msg);
 			return -1;
@@ -226,8 +225,7 @@ sign_add_keys(dkim_signer *sg, struct kt_token *tok, const struct conf_domain *d
 
 /* Signs every signature on the token and writes the fields, then the message. */
 static int
-sign_finish(dkim_signer *sg, struct kt_token *tok, p11_key **keys, const unsigned char *msg,
-            size_t len)
+sign_finish(dkim_signer *sg, p11_token *tok, p11_key **keys, const unsigned char *msg, size_t len)
 {
 	const char *eol = memmem(msg, len, "\r\n", 2) != NULL ? "\r\n" : "\n";
 	size_t i, n = dkim_signer_count(sg), siglen;
@@ -243,8 +241,8 @@ sign_finish(dkim_signer *sg, struct kt_token *tok, p11_key **keys, const unsigne
 		siglen = sizeof(sig);
 		memset(&perr, 0, sizeof(perr));
 		if (dkim_signer_digest(sg, i, &digest, NULL) != DKIM_OK ||
-		    p11_sign(kt_token_p11(tok), keys[i], digest, DKIM_DIGEST_LEN, sig, &siglen,
-		             &perr) != P11_OK ||
+		    p11_sign(tok, keys[i], digest, DKIM_DIGEST_LEN, sig, &siglen, &perr) !=
+		        P11_OK ||
 		    dkim_signer_set_signature(sg, i, sig, siglen) != DKIM_OK ||
 		    dkim_signer_field(sg, i, eol, &fields[i]) != DKIM_OK) {
 			fprintf(stderr, "p11dkim-sign: signing with \"%s\" failed%s%s\n",
@@ -286,8 +284,8 @@ static int
 sign_run(struct sign_ctx *sc, const struct conf *cf, const unsigned char *msg, size_t len)
 {
 	const struct conf_domain *dom;
-	struct kt_error err = {0, ""};
-	struct kt_token *tok = NULL;
+	struct p11_error err;
+	p11_token *tok = NULL;
 	dkim_message *dm = NULL;
 	dkim_signer *sg;
 	p11_key **keys = NULL;
@@ -315,7 +313,10 @@ sign_run(struct sign_ctx *sc, const struct conf *cf, const unsigned char *msg, s
 	}
 	if ((keys = calloc(dom->nkeys, sizeof(*keys))) == NULL)
 		goto out;
-	if ((tok = kt_token_open(&sc->topts, &err)) == NULL) {
+	/* As the keytool: two sessions, and no PIN kept after the login. */
+	sc->topts.sessions = 2;
+	sc->topts.forget_pin = true;
+	if ((tok = p11_token_open(&sc->topts, &err)) == NULL) {
 		fprintf(stderr, "p11dkim-sign: %s\n", err.msg);
 		goto out;
 	}
@@ -326,7 +327,7 @@ sign_run(struct sign_ctx *sc, const struct conf *cf, const unsigned char *msg, s
 out:
 	free(keys); /* the keys themselves belong to the token */
 	free(domain);
-	kt_token_close(tok);
+	p11_token_close(tok);
 	dkim_message_free(dm);
 	dkim_signer_free(sg);
 	return rc;

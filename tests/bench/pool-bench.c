@@ -20,7 +20,8 @@
 
 #include <openssl/evp.h>
 
-#include "pkcs11/p11.h"
+/* Internal on purpose: the raw path needs Cryptoki, and the token's function list. */
+#include "pkcs11/p11_int.h"
 
 struct bench {
 	p11_token *tok;

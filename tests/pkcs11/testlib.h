@@ -10,7 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "pkcs11/p11.h"
+/* The internals too: tests make keys and read attributes with p11_token_with_session(). */
+#include "pkcs11/p11_int.h"
 #include "tests/lib/p11fault.h"
 
 /* getenv that fails the test when unset. */

@@ -65,10 +65,13 @@ $P11TOOL --sign --mechanism SHA256-RSA-PKCS --id "$id" -i "$W/data" -o "$W/sig" 
 	fail "pkcs11-tool cannot sign with imp-s1"
 openssl dgst -sha256 -verify "$W/od/s1.pub" -signature "$W/sig" "$W/data" >/dev/null ||
 	fail "imp-s1 signature does not verify with s1.private's public key"
-# pkcs11-tool 0.23 signs Ed25519 in several parts, which SoftHSM refuses: our one-part helper signs.
+# pkcs11-tool 0.23 signs Ed25519 in several parts, which SoftHSM refuses: our one-part helper signs
+# (through p11_sign, which takes 32 bytes: a digest, as DKIM signs).
+openssl dgst -sha256 -binary "$W/data" >"$W/data32"
 "$top_builddir/tests/tools/keytool-signer" "$P11DKIM_MODULE" "$P11DKIM_TOKEN" "$P11DKIM_PIN_FILE" imp-ed ed25519 \
-	<"$W/data" >"$W/sig" || fail "cannot sign with imp-ed"
+	<"$W/data32" >"$W/sig" || fail "cannot sign with imp-ed"
 [ "$(wc -c <"$W/sig")" = 64 ] || fail "imp-ed signature is not 64 bytes"
+mv "$W/data32" "$W/data"
 openssl pkeyutl -verify -pubin -inkey "$W/od/ed.pub" -rawin -in "$W/data" -sigfile "$W/sig" >/dev/null ||
 	fail "imp-ed signature does not verify with ed.pem's public key"
 # Tamper check: the verification can fail.

@@ -1,10 +1,13 @@
 /*
- * keytool-signer: signs standard input with a token key through Cryptoki
- * (C_SignInit + C_Sign in one part, CKM_EDDSA or CKM_SHA256_RSA_PKCS) and
- * writes the raw signature to standard output. A test helper: pkcs11-tool
- * 0.23 signs Ed25519 in several parts, which SoftHSM refuses, so the import
- * test uses this to show that an imported Ed25519 key signs; openssl then
- * verifies the signature against the original key file.
+ * keytool-signer: signs standard input with a token key through pkcs11/ (p11_sign, one C_Sign)
+ * and writes the raw signature to standard output. A test helper: pkcs11-tool 0.23 signs Ed25519
+ * in several parts, which SoftHSM refuses, so the import test uses this to show that an imported
+ * key signs; openssl then verifies the signature against the original key file.
+ *
+ * rsa: the input is hashed here (SHA-256) and signed RSASSA-PKCS1-v1_5 (what `openssl dgst
+ * -sha256 -verify` checks). ed25519: the input must be exactly 32 bytes, signed as they are
+ * (PureEdDSA over them, what `openssl pkeyutl -verify -rawin` checks): p11_sign takes a 32-byte
+ * digest and nothing else.
  *
  * usage: keytool-signer MODULE TOKEN PINFILE LABEL rsa|ed25519 < data > sig
  */
@@ -14,65 +17,50 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tools/keytool_keys_int.h"
-#include "tools/keytool_session.h"
+#include <openssl/evp.h>
 
-struct signer {
-	const char *label;
-	CK_MECHANISM_TYPE mech;
-	unsigned char data[65536];
-	CK_ULONG len;
-	unsigned char sig[1024];
-	CK_ULONG siglen;
-};
-
-static CK_RV
-signer_fn(CK_FUNCTION_LIST_PTR fl, CK_SESSION_HANDLE s, void *arg)
-{
-	struct signer *sg = arg;
-	CK_MECHANISM mech = {sg->mech, NULL, 0};
-	CK_OBJECT_HANDLE key;
-	CK_ULONG n;
-	CK_RV rv;
-
-	rv = kt_keys_find(fl, s, CKO_PRIVATE_KEY, sg->label, &key, 1, &n);
-	if (rv != CKR_OK || n != 1)
-		return rv != CKR_OK ? rv : CKR_KEY_HANDLE_INVALID;
-	if ((rv = fl->C_SignInit(s, &mech, key)) != CKR_OK)
-		return rv;
-	sg->siglen = sizeof(sg->sig);
-	return fl->C_Sign(s, sg->data, sg->len, sg->sig, &sg->siglen);
-}
+#include "pkcs11/p11.h"
 
 int
 main(int argc, char **argv)
 {
-	static struct signer sg;
-	struct kt_token_opts o;
-	struct kt_error err = {0, ""};
-	struct kt_token *tok;
-	int rc;
+	static unsigned char data[65536];
+	unsigned char md[P11_DIGEST_LEN], sig[1024];
+	struct p11_token_opts o;
+	struct p11_error err;
+	size_t len, siglen = sizeof(sig);
+	p11_token *tok;
+	p11_key *key;
+	p11_status st;
 
 	if (argc != 6) {
 		fprintf(stderr, "usage: keytool-signer MODULE TOKEN PINFILE LABEL rsa|ed25519\n");
 		return 2;
 	}
+	len = fread(data, 1, sizeof(data), stdin);
+	if (strcmp(argv[5], "ed25519") == 0) {
+		if (len != sizeof(md)) {
+			fprintf(stderr, "keytool-signer: ed25519 signs exactly 32 bytes\n");
+			return 2;
+		}
+		memcpy(md, data, sizeof(md));
+	} else if (EVP_Digest(data, len, md, NULL, EVP_sha256(), NULL) != 1)
+		return 1;
 	memset(&o, 0, sizeof(o));
 	o.module = argv[1];
 	o.token = argv[2];
 	o.pin_file = argv[3];
-	sg.label = argv[4];
-	sg.mech = strcmp(argv[5], "ed25519") == 0 ? CKM_EDDSA : CKM_SHA256_RSA_PKCS;
-	sg.len = fread(sg.data, 1, sizeof(sg.data), stdin);
-	if ((tok = kt_token_open(&o, &err)) == NULL) {
+	if ((tok = p11_token_open(&o, &err)) == NULL) {
 		fprintf(stderr, "keytool-signer: %s\n", err.msg);
 		return 1;
 	}
-	rc = kt_token_with_session(tok, false, signer_fn, &sg, &err);
-	kt_token_close(tok);
-	if (rc != 0) {
+	st = (key = p11_token_find_key(tok, argv[4], &err)) == NULL
+	         ? err.status
+	         : p11_sign(tok, key, md, sizeof(md), sig, &siglen, &err);
+	p11_token_close(tok);
+	if (st != P11_OK) {
 		fprintf(stderr, "keytool-signer: %s\n", err.msg);
 		return 1;
 	}
-	return fwrite(sg.sig, 1, sg.siglen, stdout) == sg.siglen ? 0 : 1;
+	return fwrite(sig, 1, siglen, stdout) == siglen ? 0 : 1;
 }
