@@ -22,7 +22,8 @@
  * that neither its group nor others can write. @include paths are relative to
  * the directory of the main file. Relative paths inside the file (pin_file,
  * pid_file, metrics_file, unix socket) are refused: the daemon changes
- * directory when it detaches. The PIN file itself is checked by pkcs11/.
+ * directory when it detaches. The PIN file itself is checked by pkcs11/, and so
+ * are pkcs11: URIs (recognised here by their scheme in any case, parsed there).
  *
  * Types as written in the file (libconfig syntax):
  *   socket_umask     a string of octal digits ("0007", recommended), or an
@@ -59,7 +60,7 @@ struct conf_cidr {
 
 struct conf_key {
 	char *selector; /* RFC 6376 selector syntax, as written */
-	char *key;      /* token key label, or a pkcs11: URI (has object= or id=) */
+	char *key;      /* token key label, or a pkcs11: URI (checked by pkcs11/) */
 	int line;
 };
 

@@ -56,13 +56,8 @@ conf_key_load(struct conf_ctx *ctx, const config_setting_t *g, const char *kpath
 			         d->domain, CONF_DNS_NAME_MAX);
 	}
 	conf_path_member(path, kpath, "key");
-	if (conf_get_string(ctx, g, kpath, "key", true, &k->key) == 1 &&
-	    strncasecmp(k->key, "pkcs11:", 7) == 0) {
-		why = conf_check_pkcs11_uri(k->key, true);
-		if (why != NULL)
-			conf_err(ctx, config_setting_get_member(g, "key"), path, "'%s' %s", k->key,
-			         why);
-	}
+	/* A label, or a pkcs11: URI that pkcs11/ checks (see CONF_IS_PKCS11_URI). */
+	(void)conf_get_string(ctx, g, kpath, "key", true, &k->key);
 }
 
 static void

@@ -92,7 +92,10 @@ bool conf_literal_matches(const struct conf_ctx *, const config_setting_t *s, lo
 /* Syntax checks; they return NULL when fine, else the reason. */
 const char *conf_check_dns_name(const char *name);
 const char *conf_check_abs_path(const char *p);
-const char *conf_check_pkcs11_uri(const char *uri, bool need_object);
+/* A pkcs11: URI (RFC 7512) is recognised by its scheme, in any case, and checked no further here:
+ * config/ depends on no other part. pkcs11/ parses it when the token is opened, and p11dkim -n
+ * checks it beforehand, naming the file and the setting. */
+#define CONF_IS_PKCS11_URI(s) (strncasecmp((s), "pkcs11:", 7) == 0)
 
 /* Sections (conf_top.c, conf_token.c, conf_sign.c, conf_domains.c). */
 void conf_top_load(struct conf_ctx *, const config_setting_t *root, struct conf *);

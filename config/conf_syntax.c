@@ -5,7 +5,6 @@
  * Each check returns NULL when fine, else a static reason.
  */
 #include <string.h>
-#include <strings.h>
 
 #include "config/conf_internal.h"
 
@@ -64,52 +63,5 @@ conf_check_abs_path(const char *p)
 		return "must be an absolute path (the daemon changes directory when it detaches)";
 	if (strlen(p) >= 4096)
 		return "is too long for a path";
-	return NULL;
-}
-
-static bool
-conf_is_hex(unsigned char c)
-{
-	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
-}
-
-/* True if the path part (before '?') has an attribute named attr. */
-static bool
-conf_uri_has_attr(const char *path, size_t len, const char *attr)
-{
-	size_t alen = strlen(attr), i = 0, start;
-
-	while (i < len) {
-		start = i;
-		while (i < len && path[i] != ';')
-			i++;
-		if (i - start > alen && strncasecmp(path + start, attr, alen) == 0 &&
-		    path[start + alen] == '=')
-			return true;
-		i++;
-	}
-	return false;
-}
-
-const char *
-conf_check_pkcs11_uri(const char *uri, bool need_object)
-{
-	const char *p, *body;
-	size_t plen;
-
-	if (strncasecmp(uri, "pkcs11:", 7) != 0)
-		return "is not a pkcs11: URI";
-	body = uri + 7;
-	for (p = body; *p != '\0'; p++) {
-		if (*p == '%' &&
-		    (!conf_is_hex((unsigned char)p[1]) || !conf_is_hex((unsigned char)p[2])))
-			return "has a '%' not followed by two hex digits";
-		if (*p == ' ' || *p == '"' || *p == '<' || *p == '>' || *p == '#')
-			return "has a character a URI must percent-encode";
-	}
-	plen = strcspn(body, "?");
-	if (need_object && !conf_uri_has_attr(body, plen, "object") &&
-	    !conf_uri_has_attr(body, plen, "id"))
-		return "names no key: it needs an object= or id= attribute";
 	return NULL;
 }

@@ -32,20 +32,12 @@ conf_token_env_name_ok(const char *s)
 static void
 conf_token_names(struct conf_ctx *ctx, const config_setting_t *g, struct conf_token *t)
 {
-	const char *why;
-
 	conf_get_string(ctx, g, "token", "module", true, &t->module);
 	if (conf_get_string(ctx, g, "token", "token", true, &t->token) == 1) {
-		if (strncasecmp(t->token, "pkcs11:", 7) == 0) {
-			why = conf_check_pkcs11_uri(t->token, false);
-			if (why != NULL)
-				conf_err(ctx, config_setting_get_member(g, "token"), "token.token",
-				         "'%s' %s", t->token, why);
-		} else if (strlen(t->token) > CONF_TOKEN_LABEL_MAX) {
+		if (!CONF_IS_PKCS11_URI(t->token) && strlen(t->token) > CONF_TOKEN_LABEL_MAX)
 			conf_err(ctx, config_setting_get_member(g, "token"), "token.token",
 			         "a token label has at most %d bytes; this one has %zu",
 			         CONF_TOKEN_LABEL_MAX, strlen(t->token));
-		}
 	}
 }
 

@@ -10,6 +10,32 @@
 #include "daemon/listen.h"
 #include "pkcs11/p11.h"
 
+/* Every pkcs11: URI of the configuration through pkcs11/'s parser (config/ only recognises the
+   scheme), before the token is opened, each error naming the file, line and setting. */
+static int
+check_uris(const struct conf *conf)
+{
+	struct p11_error err;
+	int bad = 0;
+
+	if (p11_uri_is(conf->token.token) &&
+	    p11_uri_check(conf->token.token, false, &err) != P11_OK) {
+		fprintf(stderr, "%s: token.token: %s\n", conf->path, err.msg);
+		bad = 1;
+	}
+	for (size_t i = 0; i < conf->ndomains; i++)
+		for (size_t j = 0; j < conf->domains[i].nkeys; j++) {
+			const struct conf_key *k = &conf->domains[i].keys[j];
+
+			if (p11_uri_is(k->key) && p11_uri_check(k->key, true, &err) != P11_OK) {
+				fprintf(stderr, "%s:%d: domains[%zu].keys[%zu].key: %s\n",
+				        conf->path, k->line, i, j, err.msg);
+				bad = 1;
+			}
+		}
+	return bad;
+}
+
 static int
 check_keys(const struct conf *conf, p11_token *tok)
 {
@@ -67,6 +93,10 @@ check_run(const char *path)
 		return 1;
 	}
 	conf_errors_free(&errs);
+	if (check_uris(conf) != 0) {
+		conf_free(conf);
+		return 1;
+	}
 	printf("configuration %s: ok (%zu domains)\n", conf->path, conf->ndomains);
 	if (!clock_synced(buf, sizeof(buf)))
 		fprintf(stderr, "warning: %s\n", buf);

@@ -91,7 +91,7 @@ typedef struct p11_key p11_key;
 struct p11_token_opts {
 	const char *module;          /* path of the PKCS#11 module */
 	const char *token;           /* token label, serial, or pkcs11: URI (token=, serial=,
-	                                manufacturer=, model=) */
+	                                manufacturer=, model=; see below) */
 	const char *pin_file;        /* path of the PIN file, or NULL */
 	const char *pin_env;         /* name of an environment variable holding the PIN, or NULL */
 	unsigned sessions;           /* pool size; 0 = min(8, ulMaxSessionCount - 1) */
@@ -108,6 +108,24 @@ p11_token *p11_token_open(const struct p11_token_opts *, struct p11_error *err);
 void p11_token_close(p11_token *);
 /* Token label as the token reports it (trailing blanks removed). */
 const char *p11_token_label(const p11_token *);
+
+/*
+ * pkcs11: URIs (RFC 7512), parsed here and nowhere else; the rules are in p11_uri.c's header.
+ * In short: scheme and attribute names case-insensitive; values percent-decoded, a bad escape or
+ * a character that must be escaped refused; path attributes other than token, serial,
+ * manufacturer, model, object, id and type=private refused (RFC 7512 2.4: such a URI matches
+ * nothing); pin-source and pin-value refused (the PIN comes from pin_file or pin_env only);
+ * other query attributes ignored.
+ */
+/* True if s starts with the pkcs11: scheme, in any case: s is then a URI, never a label. */
+bool p11_uri_is(const char *s);
+/* Checks a URI without a token: a token reference (key = false) or a key reference (key = true:
+   it must name object= or id=). P11_ERR_INVALID with the reason in err, which never shows a
+   pin-value. For configuration checks (p11dkim -n). */
+p11_status p11_uri_check(const char *uri, bool key, struct p11_error *err);
+/* The label a key reference names: a copy of ref itself, or a URI's decoded object= value.
+   NULL when the URI is invalid or names no object=, or out of memory. The caller frees it. */
+char *p11_uri_key_label(const char *ref);
 
 /*
  * ref = a key label, or a pkcs11: URI (object=, id=, type=private; token=/serial= must name this

@@ -61,7 +61,8 @@ struct p11_pin {
 p11_status p11_pin_load(struct p11_pin *, const char *file, const char *env, struct p11_error *err);
 void p11_pin_wipe(struct p11_pin *);
 
-/* --- p11_uri.c --- */
+/* --- p11_uri.c (rules in its header comment; p11_uri_is, p11_uri_check and p11_uri_key_label
+   are public, in p11.h) --- */
 struct p11_uri {
 	char *token, *serial, *manufacturer, *model; /* token attributes */
 	char *object, *type;                         /* object attributes */
@@ -69,8 +70,8 @@ struct p11_uri {
 	size_t id_len;
 	bool has_id;
 };
-bool p11_uri_is(const char *s);
-p11_status p11_uri_parse(const char *s, struct p11_uri *, struct p11_error *err);
+/* Fills u (freed with p11_uri_free; left empty on error). */
+p11_status p11_uri_parse(const char *s, struct p11_uri *u, struct p11_error *err);
 void p11_uri_free(struct p11_uri *);
 
 /* --- p11_pool.c --- */

@@ -8,11 +8,9 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "config/conf.h"
 #include "tools/keytool.h"
-#include "tools/keytool_uri.h"
 
 static int
 kt_conf_uses(struct kt_ctx *ctx, const struct conf *cf)
@@ -31,7 +29,7 @@ kt_conf_uses(struct kt_ctx *ctx, const struct conf *cf)
 
 			u->domain = strdup(cf->domains[i].domain);
 			u->selector = strdup(cf->domains[i].keys[j].selector);
-			u->key = kt_uri_key_label(cf->domains[i].keys[j].key);
+			u->key = p11_uri_key_label(cf->domains[i].keys[j].key);
 			if (u->domain == NULL || u->selector == NULL || u->key == NULL) {
 				free(u->domain);
 				free(u->selector);

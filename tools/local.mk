@@ -9,8 +9,7 @@ tools_libdnsrec_la_SOURCES = tools/dnsrec_parse.c tools/dnsrec_parse.h
 noinst_LTLIBRARIES += tools/libkeytool.la
 tools_libkeytool_la_SOURCES = \
 	tools/keytool_dns.c tools/keytool_dns.h tools/keytool_resolve.c \
-	tools/odkim_tables.c tools/odkim_tables.h \
-	tools/keytool_uri.c tools/keytool_uri.h
+	tools/odkim_tables.c tools/odkim_tables.h
 tools_libkeytool_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 tools_libkeytool_la_LIBADD = tools/libdnsrec.la pkcs11/libp11dkim.la $(OPENSSL_LIBS) -lresolv
 

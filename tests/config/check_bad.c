@@ -126,14 +126,6 @@ static const struct bad_case bad_cases[] = {
     BAD("selector missing",
         "domains = ( { domain = \"a.example\";\n keys = ( { key = \"k\"; } ); } );\n", 3,
         "domains[0].keys[0].selector", "required setting missing"),
-    BAD("key uri without object",
-        "domains = ( { domain = \"a.example\";\n keys = ( { selector = \"s\"; key = "
-        "\"pkcs11:token=dkim;type=private\"; } ); } );\n",
-        3, "domains[0].keys[0].key", "needs an object= or id= attribute"),
-    BAD("key uri bad percent",
-        "domains = ( { domain = \"a.example\";\n keys = ( { selector = \"s\"; key = "
-        "\"pkcs11:object=a%zz\"; } ); } );\n",
-        3, "domains[0].keys[0].key", "'%' not followed by two hex digits"),
     BAD("key empty",
         "domains = ( { domain = \"a.example\";\n keys = ( { selector = \"s\"; key = \"\"; } ); } "
         ");\n",

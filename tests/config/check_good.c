@@ -291,6 +291,24 @@ START_TEST(test_good_canon)
 }
 END_TEST
 
+/* config/ recognises a pkcs11: URI by its scheme in any case and leaves the rest to pkcs11/
+ * (p11dkim -n checks it there): no label limit, no URI syntax check here. */
+START_TEST(test_good_uris_left_to_pkcs11)
+{
+	struct conf *c = ct_load_ok(
+	    "uris.conf", "token = { module = \"/usr/lib/softhsm/libsofthsm2.so\"; token = "
+	                 "\"PKCS11:token=a%20label%20longer%20than%20thirty-two%20bytes\"; pin_env "
+	                 "= \"PIN\"; };\n"
+	                 "domains = ( { domain = \"a.example\"; keys = ( { selector = \"s\"; key = "
+	                 "\"pkcs11:object=a%zz\"; } ); } );\n");
+
+	ck_assert_str_eq(c->token.token,
+	                 "PKCS11:token=a%20label%20longer%20than%20thirty-two%20bytes");
+	ck_assert_str_eq(c->domains[0].keys[0].key, "pkcs11:object=a%zz");
+	conf_free(c);
+}
+END_TEST
+
 /* The names the DKIM side sees are normalised: lowercase, no trailing dot,
  * and an A-label domain is kept as written. */
 START_TEST(test_good_names)
@@ -396,6 +414,7 @@ ct_suite_good(void)
 	tcase_add_loop_test(tc, test_good_canon, 0,
 	                    (int)(sizeof(canon_cases) / sizeof(canon_cases[0])));
 	tcase_add_test(tc, test_good_names);
+	tcase_add_test(tc, test_good_uris_left_to_pkcs11);
 	tcase_add_test(tc, test_good_twice);
 	tcase_add_test(tc, test_good_numbers);
 	tcase_add_test(tc, test_good_buffer);

@@ -17,6 +17,26 @@ st=0
 "$DT_BIN" -n -c "$T/missing.conf" >"$T/n.out" 2>&1 || st=$?
 [ "$st" -eq 1 ] || dt_fail "-n with a missing key exited $st"
 grep -q "no-such-key.*\"$P11DKIM_TOKEN\"" "$T/n.out" || { cat "$T/n.out"; dt_fail "-n does not name the key and token"; }
+# -n: the token named by a URI whose scheme is in capitals (RFC 3986: case-insensitive) and a
+# percent-encoded key URI; then bad URIs, which pkcs11/'s parser reports with file, line, setting.
+sed "s|^  token = \".*\";|  token = \"PKCS11:token=$P11DKIM_TOKEN\";|" "$T/p11dkim.conf" >"$T/uri.conf"
+grep -q 'token = "PKCS11:token=' "$T/uri.conf" || dt_fail "uri.conf not written"
+sed -i 's|key = "dkim-ed"|key = "pkcs11:object=dkim%2Ded;type=private"|' "$T/uri.conf"
+"$DT_BIN" -n -c "$T/uri.conf" >"$T/n.out" 2>&1 || { cat "$T/n.out"; dt_fail "-n with PKCS11:token="; }
+grep -q 'key "pkcs11:object=dkim%2Ded;type=private": Ed25519 256 bits' "$T/n.out" ||
+	{ cat "$T/n.out"; dt_fail "-n with a URI key"; }
+DT_DOMAINS='{ domain = "example.com"; keys = ( { selector = "rsa"; key = "pkcs11:object=dkim%zz"; },
+  { selector = "ed"; key = "pkcs11:object=dkim-ed;colour=blue"; } ); }' dt_conf "$T/bad-uri.conf"
+sed -i 's|^  token = ".*";|  token = "pkcs11:token=dkim?pin-value=s3cret";|' "$T/bad-uri.conf"
+st=0
+"$DT_BIN" -n -c "$T/bad-uri.conf" >"$T/n.out" 2>&1 || st=$?
+[ "$st" -eq 1 ] || { cat "$T/n.out"; dt_fail "-n with bad URIs exited $st"; }
+grep -q "bad-uri.conf: token.token: .*pin_file or pin_env" "$T/n.out" || { cat "$T/n.out"; dt_fail "-n: pin-value"; }
+! grep -q s3cret "$T/n.out" || { cat "$T/n.out"; dt_fail "-n echoed a PIN"; }
+grep -q "bad-uri.conf:[0-9]*: domains\[0\]\.keys\[0\]\.key: .*two hex digits" "$T/n.out" ||
+	{ cat "$T/n.out"; dt_fail "-n: bad percent-escape not named with file, line and setting"; }
+grep -q "bad-uri.conf:[0-9]*: domains\[0\]\.keys\[1\]\.key: .*'colour'.*RFC 7512 2.4" "$T/n.out" ||
+	{ cat "$T/n.out"; dt_fail "-n: unknown path attribute not named"; }
 
 # Counters go to a Prometheus textfile every second.
 DT_EXTRA="metrics_file = \"$T/p11dkim.prom\"; metrics_interval = 1;"

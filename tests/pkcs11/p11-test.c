@@ -236,7 +236,10 @@ static const struct {
     {"pkcs11:object=dkim-rsa", P11_OK, "dkim-rsa"},
     {"pkcs11:id=%02", P11_OK, "dkim-ed"},
     {"pkcs11:token=dkim;object=dkim-ed;type=private", P11_OK, "dkim-ed"},
-    {"pkcs11:object=dkim%2drsa?pin-source=file:/nowhere", P11_OK, "dkim-rsa"},
+    {"pkcs11:object=dkim%2drsa?module-name=softhsm2", P11_OK, "dkim-rsa"},
+    {"PKCS11:Object=dkim-rsa", P11_OK, "dkim-rsa"},
+    {"pkcs11:object=dkim-rsa?pin-source=file:/nowhere", P11_ERR_INVALID, NULL},
+    {"pkcs11:object=dkim-rsa;slot-id=0", P11_ERR_INVALID, NULL},
     {"pkcs11:token=other;object=dkim-rsa", P11_ERR_KEY_NOT_FOUND, NULL},
     {"pkcs11:object=dkim-rsa;type=public", P11_ERR_INVALID, NULL},
     {"pkcs11:object=dkim-rsa;colour=blue", P11_ERR_INVALID, NULL},
@@ -278,8 +281,13 @@ START_TEST(test_token_forms)
 	/* Find the serial through a URI-named token, then use it bare. */
 	snprintf(serial, sizeof(serial), "%s", tl_env("P11DKIM_SERIAL"));
 	p11_token_close(tok);
-	const char *forms[] = {"dkim", serial, uri,
-	                       "pkcs11:token=dkim;manufacturer=SoftHSM%20project"};
+	/* A label, a serial, URIs: the scheme in any case, values percent-encoded. */
+	const char *forms[] = {"dkim",
+	                       serial,
+	                       uri,
+	                       "pkcs11:token=dkim;manufacturer=SoftHSM%20project",
+	                       "PKCS11:token=dkim",
+	                       "pkcs11:token=d%6Bim;model=SoftHSM%20v2"};
 	snprintf(uri, sizeof(uri), "pkcs11:serial=%s", serial);
 	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
 		tl_opts(&o, false);
@@ -298,6 +306,14 @@ START_TEST(test_token_forms)
 	o.token = "pkcs11:token=dkim;model=nothing";
 	ck_assert_ptr_null(p11_token_open(&o, &err));
 	ck_assert_int_eq(err.status, P11_ERR_TOKEN_NOT_FOUND);
+	/* A URI that cannot match (RFC 7512 2.4) or carries a PIN is refused before any login. */
+	o.token = "pkcs11:token=dkim;slot-description=x";
+	ck_assert_ptr_null(p11_token_open(&o, &err));
+	ck_assert_int_eq(err.status, P11_ERR_INVALID);
+	o.token = "pkcs11:token=dkim?pin-value=1234";
+	ck_assert_ptr_null(p11_token_open(&o, &err));
+	ck_assert_int_eq(err.status, P11_ERR_INVALID);
+	ck_assert_ptr_null(strstr(err.msg, "1234"));
 	o.token = "dkim";
 	o.module = "/nonexistent/module.so";
 	ck_assert_ptr_null(p11_token_open(&o, &err));

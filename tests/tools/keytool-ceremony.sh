@@ -41,6 +41,15 @@ grep -E -q '^ceremony-rsa +id=[0-9a-f]{32} type=rsa2048 sensitive=yes extractabl
 grep -E -q '^ceremony-ed +id=[0-9a-f]{32} type=ed25519 sensitive=yes extractable=no public=yes$' "$W/out" ||
 	fail "list (ed25519): $(cat "$W/out")"
 [ "$(wc -l <"$W/out")" = 2 ] || fail "list shows $(wc -l <"$W/out") keys, expected 2"
+# The token as a URI, scheme in capitals (RFC 3986: case-insensitive) and percent-encoded.
+tok_enc=$(printf '%s' "$P11DKIM_TOKEN" | od -An -tx1 | tr -d ' \n' | sed 's/../%&/g')
+expect_rc 0 $KTBIN --module "$P11DKIM_MODULE" --token "PKCS11:token=$tok_enc" --pin-file "$P11DKIM_PIN_FILE" list
+grep -q '^ceremony-ed ' "$W/out" || fail "list with PKCS11:token=$tok_enc: $(cat "$W/out")"
+# A URI that can match nothing (RFC 7512 2.4) or carries a PIN is refused, naming the reason.
+expect_rc 3 $KTBIN --module "$P11DKIM_MODULE" --token "pkcs11:token=$P11DKIM_TOKEN;slot-id=0" --pin-file "$P11DKIM_PIN_FILE" list
+grep -q "'slot-id'" "$W/err" || fail "unknown URI attribute not named: $(cat "$W/err")"
+expect_rc 3 $KTBIN --module "$P11DKIM_MODULE" --token "pkcs11:token=$P11DKIM_TOKEN?pin-value=s3cret" --pin-file "$P11DKIM_PIN_FILE" list
+grep -q 'pin_file or pin_env' "$W/err" && ! grep -q s3cret "$W/err" || fail "pin-value: $(cat "$W/err")"
 
 # -c FILE: the daemon's configuration gives the token, and list shows who uses each key.
 cat >"$W/p11dkim.conf" <<EOT
@@ -48,7 +57,7 @@ token: { module = "$P11DKIM_MODULE"; token = "$P11DKIM_TOKEN"; pin_file = "$P11D
 domains = (
   { domain = "example.test"; subdomains = true;
     keys = ( { selector = "rsa1"; key = "ceremony-rsa"; },
-             { selector = "ed1"; key = "pkcs11:object=ceremony-ed;type=private"; } ); },
+             { selector = "ed1"; key = "PKCS11:object=ceremony%2Ded;type=private"; } ); },
   { domain = "other.test"; keys = ( { selector = "s"; key = "ceremony-rsa"; },
                                     { selector = "gone"; key = "not-on-token"; } ); }
 );
