@@ -4,11 +4,11 @@
  */
 #include "config.h"
 
-#include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pkcs11/p11_int.h"
+#include "tests/lib/check_main.h"
 
 /* A URI that parses, and what it must yield (NULL: attribute absent). */
 static const struct good {
@@ -198,11 +198,5 @@ uri_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(uri_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(uri_suite(), NULL);
 }

@@ -7,12 +7,12 @@
  */
 #include "config.h"
 
-#include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
 
+#include "tests/lib/check_main.h"
 #include "tests/pkcs11/testlib.h"
 
 /* What p11_token_list_keys says about one label. */
@@ -223,11 +223,5 @@ admin_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(admin_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(admin_suite(), NULL);
 }
