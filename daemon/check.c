@@ -6,8 +6,8 @@
 #include "config/conf.h"
 #include "daemon/check.h"
 #include "daemon/clock.h"
-#include "daemon/keys.h"
 #include "daemon/listen.h"
+#include "sign/sign_opts.h"
 #include "pkcs11/p11.h"
 
 /* Every pkcs11: URI of the configuration through pkcs11/'s parser (config/ only recognises the
@@ -104,7 +104,7 @@ check_run(const char *path)
 		printf("clock: synchronised\n");
 	if (listen_exposed(conf, buf, sizeof(buf)))
 		fprintf(stderr, "warning: %s: whoever connects can have mail signed\n", buf);
-	keys_token_opts(conf, &o);
+	sign_token_opts(&conf->token, &o);
 	tok = p11_token_open(&o, &err);
 	if (tok == NULL) {
 		fprintf(stderr, "token \"%s\" (module %s): %s\n", conf->token.token,

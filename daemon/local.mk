@@ -4,7 +4,6 @@ noinst_LTLIBRARIES += daemon/libdaemon.la
 daemon_libdaemon_la_SOURCES = \
 	daemon/log.h daemon/log.c \
 	daemon/policy.h daemon/policy.c \
-	daemon/keys.h daemon/keys.c \
 	daemon/state.h daemon/state.c \
 	daemon/process.h daemon/process.c \
 	daemon/clock.h daemon/clock.c \
@@ -19,5 +18,5 @@ daemon_libdaemon_la_LIBADD = $(LIBSYSTEMD_LIBS)
 sbin_PROGRAMS += daemon/p11dkim
 daemon_p11dkim_SOURCES = daemon/main.c
 daemon_p11dkim_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
-daemon_p11dkim_LDADD = daemon/libdaemon.la dkim/libdkim.la config/libconf.la \
+daemon_p11dkim_LDADD = daemon/libdaemon.la sign/libsign.la dkim/libdkim.la config/libconf.la \
 	pkcs11/libp11dkim.la $(MILTER_LIBS) $(LIBCONFIG_LIBS) $(OPENSSL_LIBS) $(LIBS)

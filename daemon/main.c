@@ -23,7 +23,8 @@
 #include "config/conf.h"
 #include "daemon/check.h"
 #include "daemon/clock.h"
-#include "daemon/keys.h"
+#include "sign/sign_keys.h"
+#include "sign/sign_opts.h"
 #include "daemon/listen.h"
 #include "daemon/log.h"
 #include "daemon/metrics.h"
@@ -108,7 +109,7 @@ main_reload(struct milter_env *env, const char *path)
 {
 	struct conf_error err;
 	struct conf *conf;
-	struct keys *keys;
+	struct sign_keys *keys;
 	struct state *cur, *st;
 	char buf[5200];
 
@@ -124,7 +125,7 @@ main_reload(struct milter_env *env, const char *path)
 	                    strcmp(cur->conf->socket, conf->socket) != 0))
 		log_warn("reload: token and socket settings take effect only at restart");
 	state_release(env->states, cur);
-	keys = keys_build(conf, env->token, main_warn_key, NULL, buf, sizeof(buf));
+	keys = sign_keys_build(conf, env->token, NULL, main_warn_key, NULL, buf, sizeof(buf));
 	if (keys == NULL) {
 		log_err("reload: %s; keeping the current configuration", buf);
 		conf_free(conf);
@@ -133,7 +134,7 @@ main_reload(struct milter_env *env, const char *path)
 	st = state_new(conf, keys);
 	if (st == NULL) {
 		log_err("reload: out of memory; keeping the current configuration");
-		keys_free(keys);
+		sign_keys_free(keys);
 		conf_free(conf);
 		return;
 	}
@@ -247,25 +248,25 @@ main_token(struct milter_env *env, struct conf *conf)
 {
 	struct p11_token_opts o;
 	struct p11_error err;
-	struct keys *keys;
+	struct sign_keys *keys;
 	struct state *st;
 	char buf[1024];
 
-	keys_token_opts(conf, &o);
+	sign_token_opts(&conf->token, &o);
 	env->token = p11_token_open(&o, &err);
 	if (env->token == NULL) {
 		log_err("token \"%s\" (module %s): %s", conf->token.token, conf->token.module,
 		        err.msg[0] != '\0' ? err.msg : p11_strerror(err.status));
 		return -1;
 	}
-	keys = keys_build(conf, env->token, main_warn_key, NULL, buf, sizeof(buf));
+	keys = sign_keys_build(conf, env->token, NULL, main_warn_key, NULL, buf, sizeof(buf));
 	if (keys == NULL) {
 		log_err("%s", buf);
 		return -1;
 	}
 	st = state_new(conf, keys);
 	if (st == NULL) {
-		keys_free(keys);
+		sign_keys_free(keys);
 		log_err("out of memory");
 		return -1;
 	}

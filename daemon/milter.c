@@ -17,6 +17,8 @@
 #include "daemon/milter.h"
 #include "daemon/milter_int.h"
 #include "dkim/dkim.h"
+#include "sign/sign_msg.h"
+#include "sign/sign_opts.h"
 
 /* libmilter passes no user pointer to callbacks: this is the one link to main's context. */
 struct milter_env *milter_env;
@@ -123,16 +125,7 @@ milter_signer(struct milter_conn *c, char *detail, size_t len)
 		return 0;
 	dkim_signer_free(c->signer);
 	c->signer = NULL;
-	memset(&o, 0, sizeof(o));
-	o.hdr_canon =
-	    conf->sign.hdr_canon == CONF_CANON_SIMPLE ? DKIM_CANON_SIMPLE : DKIM_CANON_RELAXED;
-	o.body_canon =
-	    conf->sign.body_canon == CONF_CANON_SIMPLE ? DKIM_CANON_SIMPLE : DKIM_CANON_RELAXED;
-	o.headers = (const char *const *)conf->sign.headers;
-	o.nheaders = conf->sign.nheaders;
-	o.oversign = conf->sign.oversign;
-	o.timestamp = time(NULL);
-	o.expire_after = conf->sign.expire_after;
+	sign_dkim_opts(&conf->sign, time(NULL), &o);
 	s = dkim_signer_new(&o, &c->signer);
 	if (s != DKIM_OK) {
 		snprintf(detail, len, "dkim signer: %s", dkim_strerror(s));
@@ -300,9 +293,8 @@ milter_eoh_decide(SMFICTX *ctx, struct milter_conn *c)
 	const struct conf *conf;
 	const struct conf_domain *d;
 	enum policy_reason r;
-	char detail[MILTER_DOMAIN_MAX + 16];
-	size_t k, idx;
-	dkim_status s;
+	char detail[MILTER_DOMAIN_MAX + 128];
+	int n;
 
 	if (!c->active)
 		return SMFIS_CONTINUE;
@@ -326,17 +318,10 @@ milter_eoh_decide(SMFICTX *ctx, struct milter_conn *c)
 		snprintf(detail, sizeof(detail), "by d=%s", d->domain);
 		return milter_skip(ctx, c, POLICY_ALREADY_SIGNED, detail);
 	}
-	for (k = 0; k < d->nkeys && k < DKIM_MAX_SIGNATURES; k++) {
-		c->entry[k] = keys_get(c->st->keys, conf, d, k);
-		s = dkim_signer_add(c->signer, c->entry[k]->alg, d->domain, d->keys[k].selector,
-		                    NULL, &idx);
-		if (s != DKIM_OK || idx != k) {
-			snprintf(detail, sizeof(detail), "adding signature %s/%s: %s", d->domain,
-			         d->keys[k].selector, dkim_strerror(s));
-			return milter_fail(ctx, c, POLICY_INTERNAL_ERROR, detail);
-		}
-	}
-	c->nsig = k;
+	n = sign_msg_add(c->signer, c->st->keys, conf, d, c->entry, detail, sizeof(detail));
+	if (n < 0)
+		return milter_fail(ctx, c, POLICY_INTERNAL_ERROR, detail);
+	c->nsig = (size_t)n;
 	c->dom = d;
 	return SMFIS_CONTINUE;
 }

@@ -53,7 +53,7 @@ struct milter_conn {
 	struct milter_seen seen[MILTER_MAX_SEEN];
 	size_t nseen;
 	const struct conf_domain *dom;
-	const struct keys_entry *entry[DKIM_MAX_SIGNATURES];
+	const struct sign_key *entry[DKIM_MAX_SIGNATURES];
 	size_t nsig;
 	char domain[MILTER_DOMAIN_MAX];
 };

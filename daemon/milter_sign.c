@@ -2,75 +2,32 @@
  * inserted, one log line. See milter.h for the contract. */
 #include "config.h"
 
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "daemon/log.h"
 #include "daemon/milter_int.h"
-
-static uint64_t
-milter_ns_since(const struct timespec *t0)
-{
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (uint64_t)(t1.tv_sec - t0->tv_sec) * 1000000000u + (uint64_t)t1.tv_nsec -
-	       (uint64_t)t0->tv_nsec;
-}
+#include "sign/sign_msg.h"
 
 /* Signs every signature on the token and fills values[] (malloc'd fields). */
 static int
 milter_sign_all(struct milter_conn *c, char **values, long *ms, enum policy_reason *why,
                 char *detail, size_t len)
 {
-	unsigned char sig[1024];
-	const unsigned char *digest;
-	struct p11_error perr;
-	struct timespec t0;
-	uint64_t ns, total_ns = 0;
-	size_t i, sig_len;
-	dkim_status s;
-	p11_status ps;
+	struct sign_msg_result r;
+	size_t i;
+	int rc;
 
-	*why = POLICY_INTERNAL_ERROR;
-	s = dkim_signer_end(c->signer);
-	if (s != DKIM_OK) {
-		snprintf(detail, len, "end of message: %s", dkim_strerror(s));
+	rc = sign_msg_sign(c->signer, milter_env->token, c->dom, c->entry, "\n", values, &r);
+	for (i = 0; i < r.nsigned; i++)
+		metrics_sign_latency(milter_env->metrics, r.ns[i]);
+	if (rc != 0) {
+		*why = r.fail == SIGN_MSG_TOKEN ? POLICY_TOKEN_ERROR : POLICY_INTERNAL_ERROR;
+		snprintf(detail, len, "%s", r.detail);
 		return -1;
 	}
-	for (i = 0; i < c->nsig; i++) {
-		s = dkim_signer_digest(c->signer, i, &digest, NULL);
-		if (s != DKIM_OK) {
-			snprintf(detail, len, "digest: %s", dkim_strerror(s));
-			return -1;
-		}
-		sig_len = sizeof(sig);
-		memset(&perr, 0, sizeof(perr));
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		ps = p11_sign(milter_env->token, c->entry[i]->key, digest, DKIM_DIGEST_LEN, sig,
-		              &sig_len, &perr);
-		ns = milter_ns_since(&t0);
-		total_ns += ns;
-		if (ps == P11_OK)
-			metrics_sign_latency(milter_env->metrics, ns);
-		if (ps != P11_OK) {
-			*why = POLICY_TOKEN_ERROR;
-			snprintf(detail, len, "%s/%s: %s", c->dom->domain, c->dom->keys[i].selector,
-			         perr.msg[0] != '\0' ? perr.msg : p11_strerror(ps));
-			return -1;
-		}
-		s = dkim_signer_set_signature(c->signer, i, sig, sig_len);
-		if (s == DKIM_OK)
-			s = dkim_signer_field(c->signer, i, "\n", &values[i]);
-		if (s != DKIM_OK) {
-			snprintf(detail, len, "signature %zu: %s", i, dkim_strerror(s));
-			return -1;
-		}
-	}
-	*ms = (long)(total_ns / 1000000u);
+	*ms = (long)(r.total_ns / 1000000u);
 	return 0;
 }
 

@@ -54,50 +54,19 @@ policy_trusted(const struct conf *conf, const struct sockaddr *addr, const char 
 	return conf->sign.sign_authenticated && auth_authen != NULL && auth_authen[0] != '\0';
 }
 
-/* The single mailbox domain of a header value; false if it is not exactly one. */
-static enum policy_reason
-policy_one_domain(const char *value, char *domain, size_t len, bool *several)
-{
-	struct dkim_addr_list list = {0};
-	enum policy_reason r = POLICY_BAD_FROM;
-
-	*several = false;
-	if (value == NULL)
-		return POLICY_BAD_FROM;
-	if (dkim_addr_domains(value, strlen(value), &list) != DKIM_OK) {
-		dkim_addr_free(&list);
-		return POLICY_BAD_FROM;
-	}
-	if (list.n > 1)
-		*several = true;
-	else if (list.n == 1 && strlen(list.domain[0]) < len && list.domain[0][0] != '\0' &&
-	         list.domain[0][0] != '[') {
-		strcpy(domain, list.domain[0]);
-		r = POLICY_SIGN;
-	}
-	dkim_addr_free(&list);
-	return r;
-}
-
 enum policy_reason
 policy_from_domain(unsigned nfrom, const char *from, unsigned nsender, const char *sender,
                    char *domain, size_t len)
 {
-	enum policy_reason r;
-	bool several;
+	static const enum policy_reason map[] = {
+	    [DKIM_AUTHOR_OK] = POLICY_SIGN,
+	    [DKIM_AUTHOR_NO_FROM] = POLICY_NO_FROM,
+	    [DKIM_AUTHOR_SEVERAL_FROM] = POLICY_SEVERAL_FROM,
+	    [DKIM_AUTHOR_BAD_FROM] = POLICY_BAD_FROM,
+	    [DKIM_AUTHOR_NO_SENDER] = POLICY_NO_SENDER,
+	};
 
-	if (nfrom == 0)
-		return POLICY_NO_FROM;
-	if (nfrom > 1)
-		return POLICY_SEVERAL_FROM;
-	r = policy_one_domain(from, domain, len, &several);
-	if (!several)
-		return r;
-	/* RFC 5322 3.6.2: with several authors, Sender names the one who sent it. */
-	if (nsender != 1)
-		return POLICY_NO_SENDER;
-	r = policy_one_domain(sender, domain, len, &several);
-	return r == POLICY_SIGN ? POLICY_SIGN : POLICY_NO_SENDER;
+	return map[dkim_addr_author(nfrom, from, nsender, sender, domain, len)];
 }
 
 static bool

@@ -6,8 +6,8 @@
  * - A message is a candidate when its client is internal (conf_is_internal on the connect
  *   address) or it authenticated ({auth_authen} present) and sign_authenticated is on. Anything
  *   else passes unsigned, so the daemon is never an open signing service.
- * - The signing domain comes from the From header: exactly one From; when it names several
- *   mailboxes, the Sender header (exactly one, with one mailbox) decides.
+ * - The signing domain comes from the From header by dkim_addr_author() (dkim/dkim_addr.h), the
+ *   rule p11dkim-sign follows too; policy_from_domain only names its outcome as a reason.
  * - Every outcome that is not "sign" has a reason (enum policy_reason) with fixed text for the
  *   log line and a stable short name for metrics labels.
  */
@@ -45,12 +45,7 @@ const char *policy_reason_name(enum policy_reason);
 bool policy_trusted(const struct conf *, const struct sockaddr *addr, const char *auth_authen,
                     bool *internal);
 
-/*
- * Picks the domain whose mail this is. nfrom/nsender count the From and Sender headers;
- * from/sender are the first of each (value as received, may be NULL when the count is 0).
- * On POLICY_SIGN, domain (size len) holds the lowercased mailbox domain. Other results:
- * POLICY_NO_FROM, POLICY_SEVERAL_FROM, POLICY_BAD_FROM, POLICY_NO_SENDER.
- */
+/* dkim_addr_author() with its result as a reason (POLICY_SIGN when domain is filled). */
 enum policy_reason policy_from_domain(unsigned nfrom, const char *from, unsigned nsender,
                                       const char *sender, char *domain, size_t len);
 

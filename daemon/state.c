@@ -17,7 +17,7 @@ static void
 state_free(struct state *s)
 {
 	conf_free(s->conf);
-	keys_free(s->keys);
+	sign_keys_free(s->keys);
 	free(s);
 }
 
@@ -33,7 +33,7 @@ state_holder_destroy(struct state_holder *h)
 }
 
 struct state *
-state_new(struct conf *conf, struct keys *keys)
+state_new(struct conf *conf, struct sign_keys *keys)
 {
 	struct state *s = calloc(1, sizeof(*s));
 

@@ -2,7 +2,7 @@
  * state.h: the daemon's current configuration and key map, swapped atomically on reload.
  *
  * Contract
- * - A struct state bundles one immutable struct conf with the struct keys built for it. It is
+ * - A struct state bundles one immutable struct conf with the struct sign_keys built for it. It is
  *   reference-counted: state_acquire() hands out the current one with a reference, which the
  *   holder keeps for as long as it uses it (a message keeps the state it started with, even
  *   across a reload) and gives back with state_release(). The last release frees the
@@ -19,11 +19,11 @@
 #include <pthread.h>
 
 #include "config/conf.h"
-#include "daemon/keys.h"
+#include "sign/sign_keys.h"
 
 struct state {
 	struct conf *conf;
-	struct keys *keys;
+	struct sign_keys *keys;
 	unsigned long generation;
 	unsigned refs; /* guarded by the holder's mutex */
 };
@@ -40,7 +40,7 @@ void state_holder_destroy(struct state_holder *);
 
 /* A new state owning conf and keys, with one reference (for the caller). NULL: out of memory
  * (conf and keys are then left to the caller). */
-struct state *state_new(struct conf *conf, struct keys *keys);
+struct state *state_new(struct conf *conf, struct sign_keys *keys);
 /* Installs s (the caller's reference passes to the holder). */
 void state_swap(struct state_holder *, struct state *s);
 /* The current state with a new reference, or NULL before the first swap. */

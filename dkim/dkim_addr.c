@@ -422,3 +422,59 @@ dkim_addr_free(struct dkim_addr_list *l)
 	l->domain = NULL;
 	l->n = 0;
 }
+
+/* The one mailbox domain of a header value, if it is a DNS name that fits. */
+static enum dkim_author
+dkim_addr_one(const char *value, char *domain, size_t len, bool *several)
+{
+	struct dkim_addr_list list = {0};
+	enum dkim_author r = DKIM_AUTHOR_BAD_FROM;
+
+	*several = false;
+	if (value == NULL || dkim_addr_domains(value, strlen(value), &list) != DKIM_OK)
+		return DKIM_AUTHOR_BAD_FROM;
+	if (list.n > 1)
+		*several = true;
+	else if (list.n == 1 && strlen(list.domain[0]) < len && list.domain[0][0] != '\0' &&
+	         list.domain[0][0] != '[') {
+		strcpy(domain, list.domain[0]);
+		r = DKIM_AUTHOR_OK;
+	}
+	dkim_addr_free(&list);
+	return r;
+}
+
+enum dkim_author
+dkim_addr_author(unsigned nfrom, const char *from, unsigned nsender, const char *sender,
+                 char *domain, size_t len)
+{
+	enum dkim_author r;
+	bool several;
+
+	if (nfrom == 0)
+		return DKIM_AUTHOR_NO_FROM;
+	if (nfrom > 1)
+		return DKIM_AUTHOR_SEVERAL_FROM;
+	r = dkim_addr_one(from, domain, len, &several);
+	if (!several)
+		return r;
+	/* RFC 5322 3.6.2: with several authors, Sender names the one who sent it. */
+	if (nsender != 1)
+		return DKIM_AUTHOR_NO_SENDER;
+	r = dkim_addr_one(sender, domain, len, &several);
+	return r == DKIM_AUTHOR_OK ? DKIM_AUTHOR_OK : DKIM_AUTHOR_NO_SENDER;
+}
+
+const char *
+dkim_addr_author_text(enum dkim_author r)
+{
+	static const char *const text[] = {
+	    [DKIM_AUTHOR_OK] = "ok",
+	    [DKIM_AUTHOR_NO_FROM] = "no From",
+	    [DKIM_AUTHOR_SEVERAL_FROM] = "several From",
+	    [DKIM_AUTHOR_BAD_FROM] = "From names no usable mailbox",
+	    [DKIM_AUTHOR_NO_SENDER] = "From has several mailboxes and no usable Sender",
+	};
+
+	return (unsigned)r < sizeof(text) / sizeof(text[0]) ? text[r] : "unknown";
+}

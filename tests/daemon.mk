@@ -15,7 +15,7 @@ EXTRA_DIST += tests/daemon/lib.sh $(DAEMON_TESTS)
 check_PROGRAMS += tests/daemon/daemon-test
 tests_daemon_daemon_test_SOURCES = tests/daemon/daemon-test.c
 tests_daemon_daemon_test_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENSSL_CFLAGS)
-tests_daemon_daemon_test_LDADD = daemon/libdaemon.la dkim/libdkim.la config/libconf.la \
+tests_daemon_daemon_test_LDADD = daemon/libdaemon.la sign/libsign.la dkim/libdkim.la config/libconf.la \
 	pkcs11/libp11dkim.la $(MILTER_LIBS) $(LIBCONFIG_LIBS) $(OPENSSL_LIBS) $(CHECK_LIBS) $(LIBS)
 TESTS += tests/daemon/daemon-test
 check_PROGRAMS += tests/daemon/check_listen

@@ -24,7 +24,8 @@ tools_p11dkim_keytool_LDADD = tools/libkeytool.la config/libconf.la $(OPENSSL_LI
 bin_PROGRAMS += tools/p11dkim-sign
 tools_p11dkim_sign_SOURCES = tools/sign_main.c
 tools_p11dkim_sign_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
-tools_p11dkim_sign_LDADD = tools/libkeytool.la config/libconf.la dkim/libdkim.la $(OPENSSL_LIBS)
+tools_p11dkim_sign_LDADD = sign/libsign.la pkcs11/libp11dkim.la config/libconf.la dkim/libdkim.la \
+	$(LIBCONFIG_LIBS) $(OPENSSL_LIBS) $(LIBS)
 # --- end p11dkim-keytool ------------------------------------------------------
 
 # --- milter client library and p11dkim-load (load generator) ----------------

@@ -4,9 +4,11 @@
  * DKIM-Signature header(s) on standard output: for scripts and for MTAs
  * without milter support.
  *
- * The signing domain is the From header's (the Sender's when From holds
- * several mailboxes), or --domain. A message the table does not cover is
- * written unchanged and the exit code says so.
+ * Only input and output live here: the signing domain follows the daemon's
+ * rule (dkim_addr_author: one From, the Sender when From holds several
+ * mailboxes), or --domain; the keys, the options and the signatures are
+ * sign/'s, as in the daemon. A message the table does not cover is written
+ * unchanged and the exit code says so.
  */
 #include "config.h"
 
@@ -23,6 +25,9 @@
 #include "dkim/dkim_addr.h"
 #include "dkim/dkim_message.h"
 #include "pkcs11/p11.h"
+#include "sign/sign_keys.h"
+#include "sign/sign_msg.h"
+#include "sign/sign_opts.h"
 
 enum sign_exit {
 	SIGN_EXIT_OK = 0,       /* signed */
@@ -36,12 +41,12 @@ enum sign_exit {
 
 struct sign_ctx {
 	const char *conf_path;
-	const char *domain; /* --domain */
-	time_t when;        /* --time, else now */
-	struct p11_token_opts topts;
-	char *from;   /* the From value, when there is exactly one From field */
-	char *sender; /* the Sender value, likewise */
-	int nfrom, nsender;
+	const char *domain;                              /* --domain */
+	time_t when;                                     /* --time, else now */
+	const char *module, *token, *pin_file, *pin_env; /* overrides of the configuration */
+	char *from;                                      /* the value of the first From field */
+	char *sender;                                    /* the value of the first Sender field */
+	unsigned nfrom, nsender;
 };
 
 static void
@@ -106,40 +111,6 @@ sign_header_cb(void *arg, const char *name, const char *value)
 	return DKIM_OK;
 }
 
-/* The one mailbox domain of VALUE, or NULL. */
-static char *
-sign_one_domain(const char *value, size_t *count)
-{
-	struct dkim_addr_list al = {NULL, 0};
-	char *d = NULL;
-
-	*count = 0;
-	if (value == NULL || dkim_addr_domains(value, strlen(value), &al) != DKIM_OK)
-		return NULL;
-	*count = al.n;
-	if (al.n == 1)
-		d = strdup(al.domain[0]);
-	dkim_addr_free(&al);
-	return d;
-}
-
-/* RFC 5322 3.6.2: From with several mailboxes names its author in Sender. */
-static char *
-sign_pick_domain(struct sign_ctx *sc)
-{
-	size_t n;
-	char *d;
-
-	if (sc->domain != NULL)
-		return strdup(sc->domain);
-	if (sc->nfrom != 1)
-		return NULL;
-	d = sign_one_domain(sc->from, &n);
-	if (d != NULL || n <= 1)
-		return d;
-	return sc->nsender == 1 ? sign_one_domain(sc->sender, &n) : NULL;
-}
-
 static int
 sign_opts(struct sign_ctx *sc, int argc, char **argv)
 {
@@ -169,16 +140,16 @@ sign_opts(struct sign_ctx *sc, int argc, char **argv)
 				return SIGN_EXIT_USAGE;
 			break;
 		case 'M':
-			sc->topts.module = optarg;
+			sc->module = optarg;
 			break;
 		case 'T':
-			sc->topts.token = optarg;
+			sc->token = optarg;
 			break;
 		case 'P':
-			sc->topts.pin_file = optarg;
+			sc->pin_file = optarg;
 			break;
 		case 'E':
-			sc->topts.pin_env = optarg;
+			sc->pin_env = optarg;
 			break;
 		case 'h':
 			sign_usage(stdout);
@@ -192,107 +163,86 @@ sign_opts(struct sign_ctx *sc, int argc, char **argv)
 	return -1;
 }
 
-/* Finds each key of DOM on the token (as the daemon does) and adds its signature. */
-static int
-sign_add_keys(dkim_signer *sg, p11_token *tok, const struct conf_domain *dom, p11_key **keys)
+static void
+sign_warn(void *arg, const char *msg)
 {
-	struct p11_error perr;
-	size_t i, idx;
-
-	for (i = 0; i < dom->nkeys; i++) {
-		memset(&perr, 0, sizeof(perr));
-		keys[i] = p11_token_find_key(tok, dom->keys[i].key, &perr);
-		if (keys[i] == NULL) {
-			fprintf(stderr, "p11dkim-sign: %s\n", perr.msg);
-			return -1;
-		}
-		if (p11_key_weak(keys[i]))
-			fprintf(stderr,
-			        "p11dkim-sign: warning: key \"%s\" is RSA under 2048 bits\n",
-			        p11_key_label(keys[i]));
-		if (dkim_signer_add(sg,
-		                    p11_key_type(keys[i]) == P11_KEY_ED25519
-		                        ? DKIM_ALG_ED25519_SHA256
-		                        : DKIM_ALG_RSA_SHA256,
-		                    dom->domain, dom->keys[i].selector, NULL, &idx) != DKIM_OK) {
-			fprintf(stderr, "p11dkim-sign: cannot add a signature for %s\n",
-			        dom->domain);
-			return -1;
-		}
-	}
-	return 0;
+	(void)arg;
+	fprintf(stderr, "p11dkim-sign: warning: %s\n", msg);
 }
 
-/* Signs every signature on the token and writes the fields, then the message. */
+/* The token of the configuration, with the command line's overrides. */
+static p11_token *
+sign_token(const struct sign_ctx *sc, const struct conf *cf)
+{
+	struct p11_token_opts o;
+	struct p11_error perr;
+	p11_token *tok;
+
+	sign_token_opts(&cf->token, &o);
+	o.module = sc->module != NULL ? sc->module : o.module;
+	o.token = sc->token != NULL ? sc->token : o.token;
+	if (sc->pin_file != NULL || sc->pin_env != NULL) {
+		o.pin_file = sc->pin_file;
+		o.pin_env = sc->pin_env;
+	}
+	o.sessions = 1;
+	o.forget_pin = true; /* one message: no second login, no PIN kept */
+	memset(&perr, 0, sizeof(perr));
+	if ((tok = p11_token_open(&o, &perr)) == NULL)
+		fprintf(stderr, "p11dkim-sign: token \"%s\" (module %s): %s\n", o.token, o.module,
+		        perr.msg[0] != '\0' ? perr.msg : p11_strerror(perr.status));
+	return tok;
+}
+
+/* Signs with the keys of DOM and writes the fields, then the message: all or nothing. */
 static int
-sign_finish(dkim_signer *sg, p11_token *tok, p11_key **keys, const unsigned char *msg, size_t len)
+sign_keys(const struct sign_ctx *sc, dkim_signer *sg, const struct conf *cf,
+          const struct conf_domain *dom, const unsigned char *msg, size_t len)
 {
 	const char *eol = memmem(msg, len, "\r\n", 2) != NULL ? "\r\n" : "\n";
-	size_t i, n = dkim_signer_count(sg), siglen;
-	const unsigned char *digest;
-	unsigned char sig[1024];
-	struct p11_error perr;
-	char **fields;
-	int rc = 0;
+	const struct sign_key *entry[DKIM_MAX_SIGNATURES];
+	char *fields[DKIM_MAX_SIGNATURES] = {0};
+	struct sign_msg_result r = {0};
+	struct sign_keys *keys = NULL;
+	p11_token *tok;
+	char detail[1024];
+	size_t i;
+	int rc = -1;
 
-	if ((fields = calloc(n, sizeof(*fields))) == NULL)
+	if ((tok = sign_token(sc, cf)) == NULL)
 		return -1;
-	for (i = 0; i < n && rc == 0; i++) {
-		siglen = sizeof(sig);
-		memset(&perr, 0, sizeof(perr));
-		if (dkim_signer_digest(sg, i, &digest, NULL) != DKIM_OK ||
-		    p11_sign(tok, keys[i], digest, DKIM_DIGEST_LEN, sig, &siglen, &perr) !=
-		        P11_OK ||
-		    dkim_signer_set_signature(sg, i, sig, siglen) != DKIM_OK ||
-		    dkim_signer_field(sg, i, eol, &fields[i]) != DKIM_OK) {
-			fprintf(stderr, "p11dkim-sign: signing with \"%s\" failed%s%s\n",
-			        p11_key_label(keys[i]), perr.msg[0] ? ": " : "", perr.msg);
-			rc = -1;
-		}
-	}
-	/* All or nothing: the signatures are written only once every one was made. */
-	for (i = 0; i < n && rc == 0; i++)
+	if ((keys = sign_keys_build(cf, tok, dom, sign_warn, NULL, detail, sizeof(detail))) ==
+	        NULL ||
+	    sign_msg_add(sg, keys, cf, dom, entry, detail, sizeof(detail)) < 0)
+		fprintf(stderr, "p11dkim-sign: %s\n", detail);
+	else if (sign_msg_sign(sg, tok, dom, entry, eol, fields, &r) != 0)
+		fprintf(stderr, "p11dkim-sign: signing failed: %s\n", r.detail);
+	else
+		rc = 0;
+	for (i = 0; i < r.nsigned && rc == 0; i++)
 		printf("DKIM-Signature:%s%s", fields[i], eol);
 	if (rc == 0)
 		fwrite(msg, 1, len, stdout);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < DKIM_MAX_SIGNATURES; i++)
 		free(fields[i]);
-	free(fields);
+	sign_keys_free(keys);
+	p11_token_close(tok);
 	return rc;
-}
-
-static dkim_signer *
-sign_new_signer(const struct conf *cf, time_t when)
-{
-	struct dkim_sign_opts o;
-	dkim_signer *sg = NULL;
-
-	memset(&o, 0, sizeof(o));
-	o.hdr_canon =
-	    cf->sign.hdr_canon == CONF_CANON_SIMPLE ? DKIM_CANON_SIMPLE : DKIM_CANON_RELAXED;
-	o.body_canon =
-	    cf->sign.body_canon == CONF_CANON_SIMPLE ? DKIM_CANON_SIMPLE : DKIM_CANON_RELAXED;
-	o.headers = (const char *const *)cf->sign.headers;
-	o.nheaders = cf->sign.nheaders;
-	o.oversign = cf->sign.oversign;
-	o.timestamp = when;
-	o.expire_after = cf->sign.expire_after;
-	return dkim_signer_new(&o, &sg) == DKIM_OK ? sg : NULL;
 }
 
 static int
 sign_run(struct sign_ctx *sc, const struct conf *cf, const unsigned char *msg, size_t len)
 {
 	const struct conf_domain *dom;
-	struct p11_error err;
-	p11_token *tok = NULL;
+	struct dkim_sign_opts o;
 	dkim_message *dm = NULL;
-	dkim_signer *sg;
-	p11_key **keys = NULL;
-	char *domain = NULL;
+	dkim_signer *sg = NULL;
+	char domain[256];
+	enum dkim_author a = DKIM_AUTHOR_OK;
 	int rc = SIGN_EXIT_ERROR;
 
-	if ((sg = sign_new_signer(cf, sc->when)) == NULL) {
+	sign_dkim_opts(&cf->sign, sc->when, &o);
+	if (dkim_signer_new(&o, &sg) != DKIM_OK) {
 		fprintf(stderr, "p11dkim-sign: bad signing options in %s\n", sc->conf_path);
 		return SIGN_EXIT_ERROR;
 	}
@@ -301,33 +251,23 @@ sign_run(struct sign_ctx *sc, const struct conf *cf, const unsigned char *msg, s
 		fprintf(stderr, "p11dkim-sign: the message cannot be parsed (header syntax)\n");
 		goto out;
 	}
-	domain = sign_pick_domain(sc);
-	dom = domain != NULL ? conf_signtable_lookup(cf, domain) : NULL;
+	if (sc->domain != NULL)
+		snprintf(domain, sizeof(domain), "%s", sc->domain);
+	else
+		a = dkim_addr_author(sc->nfrom, sc->from, sc->nsender, sc->sender, domain,
+		                     sizeof(domain));
+	dom = a == DKIM_AUTHOR_OK ? conf_signtable_lookup(cf, domain) : NULL;
 	if (dom == NULL) {
 		fprintf(stderr, "p11dkim-sign: not signed: %s%s\n",
-		        domain ? domain : "no single From domain",
-		        domain ? " is not in the signing table" : "");
+		        a != DKIM_AUTHOR_OK ? dkim_addr_author_text(a) : domain,
+		        a != DKIM_AUTHOR_OK ? "" : " is not in the signing table");
 		fwrite(msg, 1, len, stdout);
 		rc = SIGN_EXIT_UNSIGNED;
 		goto out;
 	}
-	if ((keys = calloc(dom->nkeys, sizeof(*keys))) == NULL)
-		goto out;
-	/* As the keytool: two sessions, and no PIN kept after the login. */
-	sc->topts.sessions = 2;
-	sc->topts.forget_pin = true;
-	if ((tok = p11_token_open(&sc->topts, &err)) == NULL) {
-		fprintf(stderr, "p11dkim-sign: %s\n", err.msg);
-		goto out;
-	}
-	if (sign_add_keys(sg, tok, dom, keys) != 0 || dkim_signer_end(sg) != DKIM_OK)
-		goto out;
-	if (sign_finish(sg, tok, keys, msg, len) == 0)
+	if (sign_keys(sc, sg, cf, dom, msg, len) == 0)
 		rc = SIGN_EXIT_OK;
 out:
-	free(keys); /* the keys themselves belong to the token */
-	free(domain);
-	p11_token_close(tok);
 	dkim_message_free(dm);
 	dkim_signer_free(sg);
 	return rc;
@@ -355,15 +295,6 @@ main(int argc, char **argv)
 	if ((cf = conf_load(sc.conf_path, &cerr)) == NULL) {
 		fprintf(stderr, "p11dkim-sign: %s\n", conf_error_format(&cerr, buf, sizeof(buf)));
 		return SIGN_EXIT_ERROR;
-	}
-	if (sc.topts.module == NULL)
-		sc.topts.module = cf->token.module;
-	if (sc.topts.token == NULL)
-		sc.topts.token = cf->token.token; /* a label or a pkcs11: URI */
-	sc.topts.allow_extractable = cf->token.allow_extractable;
-	if (sc.topts.pin_file == NULL && sc.topts.pin_env == NULL) {
-		sc.topts.pin_file = cf->token.pin_file;
-		sc.topts.pin_env = cf->token.pin_env;
 	}
 	if ((msg = sign_read_stdin(&len)) == NULL) {
 		fprintf(stderr, "p11dkim-sign: cannot read the message: %s\n", strerror(errno));

@@ -1,20 +1,20 @@
-/* keys.c: see keys.h. */
+/* sign_keys.c: see sign_keys.h. */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/keys.h"
+#include "sign/sign_keys.h"
 
-struct keys {
-	size_t *first; /* per domain: index of its first key in v */
-	struct keys_entry *v;
+struct sign_keys {
+	size_t *first;      /* per domain: index of its first key in v */
+	struct sign_key *v; /* zeroed for the domains not built */
 	size_t n;
 };
 
 void
-keys_free(struct keys *k)
+sign_keys_free(struct sign_keys *k)
 {
 	if (k == NULL)
 		return;
@@ -24,9 +24,9 @@ keys_free(struct keys *k)
 }
 
 static int
-keys_find_one(const struct conf *conf, p11_token *tok, const struct conf_domain *d,
-              const struct conf_key *ck, struct keys_entry *e, keys_warn_fn warn, void *arg,
-              char *msg, size_t msglen)
+sign_keys_find_one(const struct conf *conf, p11_token *tok, const struct conf_domain *d,
+                   const struct conf_key *ck, struct sign_key *e, sign_keys_warn_fn warn, void *arg,
+                   char *msg, size_t msglen)
 {
 	struct p11_error err = {0};
 	char w[768];
@@ -51,11 +51,11 @@ keys_find_one(const struct conf *conf, p11_token *tok, const struct conf_domain 
 	return 0;
 }
 
-struct keys *
-keys_build(const struct conf *conf, p11_token *tok, keys_warn_fn warn, void *arg, char *msg,
-           size_t msglen)
+struct sign_keys *
+sign_keys_build(const struct conf *conf, p11_token *tok, const struct conf_domain *only,
+                sign_keys_warn_fn warn, void *arg, char *msg, size_t msglen)
 {
-	struct keys *k;
+	struct sign_keys *k;
 	size_t i, j, n = 0;
 
 	for (i = 0; i < conf->ndomains; i++)
@@ -73,9 +73,10 @@ keys_build(const struct conf *conf, p11_token *tok, keys_warn_fn warn, void *arg
 
 		k->first[i] = k->n;
 		for (j = 0; j < d->nkeys; j++) {
-			if (keys_find_one(conf, tok, d, &d->keys[j], &k->v[k->n], warn, arg, msg,
-			                  msglen) != 0) {
-				keys_free(k);
+			if ((only == NULL || only == d) &&
+			    sign_keys_find_one(conf, tok, d, &d->keys[j], &k->v[k->n], warn, arg,
+			                       msg, msglen) != 0) {
+				sign_keys_free(k);
 				return NULL;
 			}
 			k->n++;
@@ -83,30 +84,18 @@ keys_build(const struct conf *conf, p11_token *tok, keys_warn_fn warn, void *arg
 	}
 	return k;
 nomem:
-	keys_free(k);
+	sign_keys_free(k);
 	snprintf(msg, msglen, "out of memory building the key map");
 	return NULL;
 }
 
-const struct keys_entry *
-keys_get(const struct keys *k, const struct conf *conf, const struct conf_domain *d, size_t key)
+const struct sign_key *
+sign_keys_get(const struct sign_keys *k, const struct conf *conf, const struct conf_domain *d,
+              size_t key)
 {
 	size_t i = (size_t)(d - conf->domains);
 
 	if (i >= conf->ndomains || key >= d->nkeys)
 		return NULL;
-	return &k->v[k->first[i] + key];
-}
-
-void
-keys_token_opts(const struct conf *conf, struct p11_token_opts *o)
-{
-	memset(o, 0, sizeof(*o));
-	o->module = conf->token.module;
-	o->token = conf->token.token;
-	o->pin_file = conf->token.pin_file;
-	o->pin_env = conf->token.pin_env;
-	o->sessions = conf->token.sessions;
-	o->borrow_timeout_ms = conf->token.borrow_timeout_ms;
-	o->allow_extractable = conf->token.allow_extractable;
+	return k->v[k->first[i] + key].key != NULL ? &k->v[k->first[i] + key] : NULL;
 }

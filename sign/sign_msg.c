@@ -1,0 +1,94 @@
+/* sign_msg.c: see sign_msg.h. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "sign/sign_msg.h"
+
+int
+sign_msg_add(dkim_signer *sg, const struct sign_keys *keys, const struct conf *conf,
+             const struct conf_domain *d, const struct sign_key **entry, char *detail, size_t len)
+{
+	dkim_status s = DKIM_OK;
+	size_t k, idx = 0;
+
+	for (k = 0; k < d->nkeys && k < DKIM_MAX_SIGNATURES; k++) {
+		entry[k] = sign_keys_get(keys, conf, d, k);
+		if (entry[k] == NULL ||
+		    (s = dkim_signer_add(sg, entry[k]->alg, d->domain, d->keys[k].selector, NULL,
+		                         &idx)) != DKIM_OK ||
+		    idx != k) {
+			snprintf(detail, len, "adding signature %s/%s: %s", d->domain,
+			         d->keys[k].selector,
+			         entry[k] == NULL ? "no key in the map" : dkim_strerror(s));
+			return -1;
+		}
+	}
+	return (int)k;
+}
+
+static uint64_t
+sign_msg_ns_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (uint64_t)(t1.tv_sec - t0->tv_sec) * 1000000000u + (uint64_t)t1.tv_nsec -
+	       (uint64_t)t0->tv_nsec;
+}
+
+static int
+sign_msg_err(struct sign_msg_result *r, enum sign_msg_fail f, const char *what, dkim_status s)
+{
+	r->fail = f;
+	snprintf(r->detail, sizeof(r->detail), "%s: %s", what, dkim_strerror(s));
+	return -1;
+}
+
+int
+sign_msg_sign(dkim_signer *sg, p11_token *tok, const struct conf_domain *d,
+              const struct sign_key *const *entry, const char *eol, char **fields,
+              struct sign_msg_result *r)
+{
+	const unsigned char *digest;
+	unsigned char sig[1024];
+	struct p11_error perr;
+	struct timespec t0;
+	size_t i, n, sig_len;
+	char what[32];
+	dkim_status s;
+	p11_status ps;
+
+	memset(r, 0, sizeof(*r));
+	if ((s = dkim_signer_end(sg)) != DKIM_OK)
+		return sign_msg_err(r, SIGN_MSG_INTERNAL, "end of message", s);
+	n = dkim_signer_count(sg);
+	for (i = 0; i < n; i++) {
+		if ((s = dkim_signer_digest(sg, i, &digest, NULL)) != DKIM_OK)
+			return sign_msg_err(r, SIGN_MSG_INTERNAL, "digest", s);
+		sig_len = sizeof(sig);
+		memset(&perr, 0, sizeof(perr));
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		ps = p11_sign(tok, entry[i]->key, digest, DKIM_DIGEST_LEN, sig, &sig_len, &perr);
+		r->ns[i] = sign_msg_ns_since(&t0);
+		r->total_ns += r->ns[i];
+		if (ps != P11_OK) {
+			r->fail = SIGN_MSG_TOKEN;
+			snprintf(r->detail, sizeof(r->detail), "%s/%s: %s", d->domain,
+			         d->keys[i].selector,
+			         perr.msg[0] != '\0' ? perr.msg : p11_strerror(ps));
+			return -1;
+		}
+		s = dkim_signer_set_signature(sg, i, sig, sig_len);
+		if (s == DKIM_OK)
+			s = dkim_signer_field(sg, i, eol, &fields[i]);
+		if (s != DKIM_OK) {
+			snprintf(what, sizeof(what), "signature %zu", i);
+			return sign_msg_err(r, SIGN_MSG_INTERNAL, what, s);
+		}
+		r->nsigned = i + 1;
+	}
+	return 0;
+}

@@ -1,0 +1,38 @@
+/* sign_opts.c: see sign_opts.h. */
+#include "config.h"
+
+#include <string.h>
+
+#include "sign/sign_opts.h"
+
+void
+sign_token_opts(const struct conf_token *t, struct p11_token_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->module = t->module;
+	o->token = t->token; /* a label or a pkcs11: URI: pkcs11/ understands both */
+	o->pin_file = t->pin_file;
+	o->pin_env = t->pin_env;
+	o->sessions = t->sessions;
+	o->borrow_timeout_ms = t->borrow_timeout_ms;
+	o->allow_extractable = t->allow_extractable;
+}
+
+static dkim_canon
+sign_canon(enum conf_canon c)
+{
+	return c == CONF_CANON_SIMPLE ? DKIM_CANON_SIMPLE : DKIM_CANON_RELAXED;
+}
+
+void
+sign_dkim_opts(const struct conf_sign *s, time_t when, struct dkim_sign_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->hdr_canon = sign_canon(s->hdr_canon);
+	o->body_canon = sign_canon(s->body_canon);
+	o->headers = (const char *const *)s->headers;
+	o->nheaders = s->nheaders;
+	o->oversign = s->oversign;
+	o->timestamp = when;
+	o->expire_after = s->expire_after;
+}
