@@ -3,6 +3,7 @@ EXTRA_DIST += tests/run.sh tests/lsan.supp tests/lib/install-deps.sh tests/lib/c
 include $(srcdir)/tests/dkim.mk
 include $(srcdir)/tests/pkcs11.mk
 include $(srcdir)/tests/config.mk
+include $(srcdir)/tests/sign.mk
 include $(srcdir)/tests/daemon.mk
 include $(srcdir)/tests/tools.mk
 include $(srcdir)/tests/postfix.mk

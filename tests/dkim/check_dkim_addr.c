@@ -180,6 +180,41 @@ START_TEST(test_random)
 }
 END_TEST
 
+/* The author-domain rule the daemon and p11dkim-sign share. */
+static const struct {
+	unsigned nfrom;
+	const char *from;
+	unsigned nsender;
+	const char *sender;
+	enum dkim_author want;
+	const char *domain;
+} author_cases[] = {
+    {1, " a@Example.COM", 0, NULL, DKIM_AUTHOR_OK, "example.com"},
+    {1, " a@x.org, b@y.org", 1, " s@z.org", DKIM_AUTHOR_OK, "z.org"},
+    {0, NULL, 1, " s@z.org", DKIM_AUTHOR_NO_FROM, NULL},
+    {2, " a@x.org", 0, NULL, DKIM_AUTHOR_SEVERAL_FROM, NULL},
+    {1, " a@[192.0.2.1]", 0, NULL, DKIM_AUTHOR_BAD_FROM, NULL},
+    {1, " undisclosed-recipients:;", 0, NULL, DKIM_AUTHOR_BAD_FROM, NULL},
+    {1, " a@x.org, b@y.org", 0, NULL, DKIM_AUTHOR_NO_SENDER, NULL},
+    {1, " a@x.org, b@y.org", 1, " s@[192.0.2.1]", DKIM_AUTHOR_NO_SENDER, NULL},
+    {1, " a@x.org, b@y.org", 2, " s@z.org", DKIM_AUTHOR_NO_SENDER, NULL},
+};
+
+START_TEST(test_author)
+{
+	char d[256] = "";
+	enum dkim_author r;
+
+	r = dkim_addr_author(author_cases[_i].nfrom, author_cases[_i].from,
+	                     author_cases[_i].nsender, author_cases[_i].sender, d, sizeof(d));
+	ck_assert_msg(r == author_cases[_i].want, "case %d: %s", _i, dkim_addr_author_text(r));
+	if (author_cases[_i].domain != NULL)
+		ck_assert_str_eq(d, author_cases[_i].domain);
+	ck_assert_int_eq(dkim_addr_author(1, " a@example.com", 0, NULL, d, 5),
+	                 DKIM_AUTHOR_BAD_FROM);
+}
+END_TEST
+
 static Suite *
 addr_suite(void)
 {
@@ -191,6 +226,7 @@ addr_suite(void)
 	tcase_add_test(tc, test_length_bound);
 	tcase_add_test(tc, test_hostile);
 	tcase_add_test(tc, test_random);
+	tcase_add_loop_test(tc, test_author, 0, sizeof(author_cases) / sizeof(author_cases[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -48,6 +48,10 @@ printf 'From: a@sub.example.test\r\nTo: x@y.test\r\nSubject: crlf\r\n\r\nline\r\
 printf 'From: a@example.test, b@elsewhere.test\nSender: s@other.test\nTo: x@y.test\n\nbody\n' >"$W/sender.eml"
 printf 'From: a@nowhere.test\nTo: x@y.test\n\nbody\n' >"$W/unsigned.eml"
 printf 'To: x@y.test\nSubject: no from\n\nbody\n' >"$W/nofrom.eml"
+# The daemon's author rule (dkim_addr_author): a domain literal never signs, nor two From fields.
+printf 'From: a@[192.0.2.1]\nTo: x@y.test\n\nbody\n' >"$W/literal.eml"
+printf 'From: a@example.test\nFrom: b@example.test\nTo: x@y.test\n\nbody\n' >"$W/twofrom.eml"
+printf 'From: a@example.test, b@other.test\nTo: x@y.test\n\nbody\n' >"$W/nosender.eml"
 
 # verify FILE NSIG: both verifiers pass every signature, and there are NSIG of them.
 verify() {
@@ -96,6 +100,12 @@ for m in unsigned nofrom; do
 	expect_rc 1 $SIGN -c "$W/relaxed.conf" <"$W/$m.eml"
 	cmp -s "$W/out" "$W/$m.eml" || fail "$m: output differs from input"
 	grep -q 'not signed' "$W/err" || fail "$m: no reason given: $(cat "$W/err")"
+done
+for m in literal:'From names no usable mailbox' twofrom:'several From' \
+	nosender:'From has several mailboxes and no usable Sender'; do
+	expect_rc 1 $SIGN -c "$W/relaxed.conf" <"$W/${m%%:*}.eml"
+	cmp -s "$W/out" "$W/${m%%:*}.eml" || fail "${m%%:*}: output differs from input"
+	grep -q "not signed: ${m#*:}" "$W/err" || fail "${m%%:*}: $(cat "$W/err")"
 done
 
 # Errors: nothing written, exit 3 (key missing on the token, bad configuration); usage: 2.
