@@ -18,6 +18,7 @@
 #include "sign/sign_msg.h"
 #include "sign/sign_opts.h"
 #include "tests/dkim/signer-util.h"
+#include "tests/lib/check_main.h"
 
 static struct conf *conf;
 static p11_token *tok;
@@ -237,8 +238,6 @@ main(void)
 {
 	Suite *s = suite_create("sign");
 	TCase *tc = tcase_create("token");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
@@ -248,9 +247,5 @@ main(void)
 	tcase_add_test(tc, test_sign);
 	tcase_add_test(tc, test_sign_no_key_in_map);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(s, NULL);
 }
