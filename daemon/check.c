@@ -7,6 +7,7 @@
 #include "daemon/check.h"
 #include "daemon/clock.h"
 #include "daemon/listen.h"
+#include "sign/sign_keys.h"
 #include "sign/sign_opts.h"
 #include "pkcs11/p11.h"
 
@@ -39,7 +40,8 @@ check_uris(const struct conf *conf)
 static int
 check_keys(const struct conf *conf, p11_token *tok)
 {
-	struct p11_error err;
+	struct sign_key e;
+	char msg[1024];
 	size_t i, j;
 	int bad = 0;
 
@@ -48,26 +50,18 @@ check_keys(const struct conf *conf, p11_token *tok)
 
 		for (j = 0; j < d->nkeys; j++) {
 			const struct conf_key *k = &d->keys[j];
-			p11_key *key;
 
-			key = p11_token_find_key(tok, k->key, &err);
-			if (key == NULL) {
-				fprintf(stderr,
-				        "%s:%d: domain %s selector %s: key \"%s\" on token \"%s\": "
-				        "%s\n",
-				        conf->path, k->line, d->domain, k->selector, k->key,
-				        p11_token_label(tok),
-				        err.msg[0] != '\0' ? err.msg : p11_strerror(err.status));
+			if (sign_keys_find(conf, tok, d, k, &e, NULL, NULL, msg, sizeof(msg)) !=
+			    0) {
+				fprintf(stderr, "%s\n", msg);
 				bad = 1;
 				continue;
 			}
 			printf("domain %s%s selector %s: key \"%s\": %s %u bits, a=%s%s\n",
 			       d->domain, d->subdomains ? " (and subdomains)" : "", k->selector,
-			       k->key, p11_key_type(key) == P11_KEY_ED25519 ? "Ed25519" : "RSA",
-			       p11_key_bits(key),
-			       p11_key_type(key) == P11_KEY_ED25519 ? "ed25519-sha256"
-			                                            : "rsa-sha256",
-			       p11_key_weak(key) ? " (WEAK: use RSA 2048 or more)" : ", ok");
+			       k->key, p11_key_type(e.key) == P11_KEY_ED25519 ? "Ed25519" : "RSA",
+			       p11_key_bits(e.key), dkim_alg_name(e.alg),
+			       p11_key_weak(e.key) ? " (WEAK: use RSA 2048 or more)" : ", ok");
 		}
 	}
 	return bad;

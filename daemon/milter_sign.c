@@ -10,27 +10,6 @@
 #include "daemon/milter_int.h"
 #include "sign/sign_msg.h"
 
-/* Signs every signature on the token and fills values[] (malloc'd fields). */
-static int
-milter_sign_all(struct milter_conn *c, char **values, long *ms, enum policy_reason *why,
-                char *detail, size_t len)
-{
-	struct sign_msg_result r;
-	size_t i;
-	int rc;
-
-	rc = sign_msg_sign(c->signer, milter_env->token, c->dom, c->entry, "\n", values, &r);
-	for (i = 0; i < r.nsigned; i++)
-		metrics_sign_latency(milter_env->metrics, r.ns[i]);
-	if (rc != 0) {
-		*why = r.fail == SIGN_MSG_TOKEN ? POLICY_TOKEN_ERROR : POLICY_INTERNAL_ERROR;
-		snprintf(detail, len, "%s", r.detail);
-		return -1;
-	}
-	*ms = (long)(r.total_ns / 1000000u);
-	return 0;
-}
-
 static void
 milter_log_signed(SMFICTX *ctx, const struct milter_conn *c, long ms)
 {
@@ -55,11 +34,10 @@ milter_eom(SMFICTX *ctx)
 {
 	struct milter_conn *c = smfi_getpriv(ctx);
 	char *values[DKIM_MAX_SIGNATURES] = {0};
-	enum policy_reason why;
-	char detail[600];
+	struct sign_msg_result r;
 	sfsistat ret;
 	size_t i;
-	long ms = 0;
+	int rc;
 
 	if (c == NULL)
 		return SMFIS_TEMPFAIL;
@@ -72,8 +50,13 @@ milter_eom(SMFICTX *ctx)
 		return SMFIS_CONTINUE;
 	if (c->err != POLICY_SIGN)
 		return milter_fail(ctx, c, c->err, c->err_detail);
-	if (milter_sign_all(c, values, &ms, &why, detail, sizeof(detail)) != 0) {
-		ret = milter_fail(ctx, c, why, detail);
+	rc = sign_msg_sign(c->signer, milter_env->token, c->dom, c->entry, "\n", values, &r);
+	for (i = 0; i < r.nsigned; i++)
+		metrics_sign_latency(milter_env->metrics, r.ns[i]);
+	if (rc != 0) {
+		ret = milter_fail(
+		    ctx, c, r.fail == SIGN_MSG_TOKEN ? POLICY_TOKEN_ERROR : POLICY_INTERNAL_ERROR,
+		    r.detail);
 		goto out;
 	}
 	/* Insert the last first, each at the top: the fields end up in configuration order.
@@ -88,7 +71,7 @@ milter_eom(SMFICTX *ctx)
 			goto out;
 		}
 	}
-	milter_log_signed(ctx, c, ms);
+	milter_log_signed(ctx, c, (long)(r.total_ns / 1000000u));
 	metrics_signed(milter_env->metrics, (unsigned)c->nsig);
 	milter_msg_end(c);
 	ret = SMFIS_CONTINUE;

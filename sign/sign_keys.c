@@ -23,10 +23,10 @@ sign_keys_free(struct sign_keys *k)
 	free(k);
 }
 
-static int
-sign_keys_find_one(const struct conf *conf, p11_token *tok, const struct conf_domain *d,
-                   const struct conf_key *ck, struct sign_key *e, sign_keys_warn_fn warn, void *arg,
-                   char *msg, size_t msglen)
+int
+sign_keys_find(const struct conf *conf, p11_token *tok, const struct conf_domain *d,
+               const struct conf_key *ck, struct sign_key *e, sign_keys_warn_fn warn, void *arg,
+               char *msg, size_t msglen)
 {
 	struct p11_error err = {0};
 	char w[768];
@@ -74,8 +74,8 @@ sign_keys_build(const struct conf *conf, p11_token *tok, const struct conf_domai
 		k->first[i] = k->n;
 		for (j = 0; j < d->nkeys; j++) {
 			if ((only == NULL || only == d) &&
-			    sign_keys_find_one(conf, tok, d, &d->keys[j], &k->v[k->n], warn, arg,
-			                       msg, msglen) != 0) {
+			    sign_keys_find(conf, tok, d, &d->keys[j], &k->v[k->n], warn, arg, msg,
+			                   msglen) != 0) {
 				sign_keys_free(k);
 				return NULL;
 			}

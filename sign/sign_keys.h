@@ -37,6 +37,11 @@ struct sign_keys *sign_keys_build(const struct conf *, p11_token *, const struct
                                   sign_keys_warn_fn warn, void *arg, char *msg, size_t msglen);
 void sign_keys_free(struct sign_keys *);
 
+/* One key of the map, alone (for `p11dkim -n`, which reports every key): 0, or -1 with msg. */
+int sign_keys_find(const struct conf *, p11_token *, const struct conf_domain *d,
+                   const struct conf_key *k, struct sign_key *e, sign_keys_warn_fn warn, void *arg,
+                   char *msg, size_t msglen);
+
 /* The key k of the domain d (d a pointer into conf->domains of the configuration the map was
  * built for), or NULL when the map holds none. */
 const struct sign_key *sign_keys_get(const struct sign_keys *, const struct conf *,

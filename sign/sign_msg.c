@@ -39,14 +39,6 @@ sign_msg_ns_since(const struct timespec *t0)
 	       (uint64_t)t0->tv_nsec;
 }
 
-static int
-sign_msg_err(struct sign_msg_result *r, enum sign_msg_fail f, const char *what, dkim_status s)
-{
-	r->fail = f;
-	snprintf(r->detail, sizeof(r->detail), "%s: %s", what, dkim_strerror(s));
-	return -1;
-}
-
 int
 sign_msg_sign(dkim_signer *sg, p11_token *tok, const struct conf_domain *d,
               const struct sign_key *const *entry, const char *eol, char **fields,
@@ -56,18 +48,21 @@ sign_msg_sign(dkim_signer *sg, p11_token *tok, const struct conf_domain *d,
 	unsigned char sig[1024];
 	struct p11_error perr;
 	struct timespec t0;
-	size_t i, n, sig_len;
-	char what[32];
+	size_t i, sig_len;
 	dkim_status s;
 	p11_status ps;
 
 	memset(r, 0, sizeof(*r));
-	if ((s = dkim_signer_end(sg)) != DKIM_OK)
-		return sign_msg_err(r, SIGN_MSG_INTERNAL, "end of message", s);
-	n = dkim_signer_count(sg);
-	for (i = 0; i < n; i++) {
-		if ((s = dkim_signer_digest(sg, i, &digest, NULL)) != DKIM_OK)
-			return sign_msg_err(r, SIGN_MSG_INTERNAL, "digest", s);
+	r->fail = SIGN_MSG_INTERNAL;
+	if ((s = dkim_signer_end(sg)) != DKIM_OK) {
+		snprintf(r->detail, sizeof(r->detail), "end of message: %s", dkim_strerror(s));
+		return -1;
+	}
+	for (i = 0; i < dkim_signer_count(sg); i++) {
+		if ((s = dkim_signer_digest(sg, i, &digest, NULL)) != DKIM_OK) {
+			snprintf(r->detail, sizeof(r->detail), "digest: %s", dkim_strerror(s));
+			return -1;
+		}
 		sig_len = sizeof(sig);
 		memset(&perr, 0, sizeof(perr));
 		clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -81,12 +76,11 @@ sign_msg_sign(dkim_signer *sg, p11_token *tok, const struct conf_domain *d,
 			         perr.msg[0] != '\0' ? perr.msg : p11_strerror(ps));
 			return -1;
 		}
-		s = dkim_signer_set_signature(sg, i, sig, sig_len);
-		if (s == DKIM_OK)
-			s = dkim_signer_field(sg, i, eol, &fields[i]);
-		if (s != DKIM_OK) {
-			snprintf(what, sizeof(what), "signature %zu", i);
-			return sign_msg_err(r, SIGN_MSG_INTERNAL, what, s);
+		if ((s = dkim_signer_set_signature(sg, i, sig, sig_len)) != DKIM_OK ||
+		    (s = dkim_signer_field(sg, i, eol, &fields[i])) != DKIM_OK) {
+			snprintf(r->detail, sizeof(r->detail), "signature %zu: %s", i,
+			         dkim_strerror(s));
+			return -1;
 		}
 		r->nsigned = i + 1;
 	}

@@ -18,18 +18,12 @@ sign_token_opts(const struct conf_token *t, struct p11_token_opts *o)
 	o->allow_extractable = t->allow_extractable;
 }
 
-static dkim_canon
-sign_canon(enum conf_canon c)
-{
-	return c == CONF_CANON_SIMPLE ? DKIM_CANON_SIMPLE : DKIM_CANON_RELAXED;
-}
-
 void
 sign_dkim_opts(const struct conf_sign *s, time_t when, struct dkim_sign_opts *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->hdr_canon = sign_canon(s->hdr_canon);
-	o->body_canon = sign_canon(s->body_canon);
+	o->hdr_canon = s->hdr_canon == CONF_CANON_SIMPLE ? DKIM_CANON_SIMPLE : DKIM_CANON_RELAXED;
+	o->body_canon = s->body_canon == CONF_CANON_SIMPLE ? DKIM_CANON_SIMPLE : DKIM_CANON_RELAXED;
 	o->headers = (const char *const *)s->headers;
 	o->nheaders = s->nheaders;
 	o->oversign = s->oversign;

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,11 +42,11 @@ enum sign_exit {
 
 struct sign_ctx {
 	const char *conf_path;
-	const char *domain;                              /* --domain */
-	time_t when;                                     /* --time, else now */
-	const char *module, *token, *pin_file, *pin_env; /* overrides of the configuration */
-	char *from;                                      /* the value of the first From field */
-	char *sender;                                    /* the value of the first Sender field */
+	const char *domain;         /* --domain */
+	time_t when;                /* --time, else now */
+	struct p11_token_opts over; /* --module, --token, --pin-file, --pin-env */
+	char *from;                 /* the value of the first From field */
+	char *sender;               /* the value of the first Sender field */
 	unsigned nfrom, nsender;
 };
 
@@ -63,37 +64,25 @@ sign_usage(FILE *out)
 	    "or message error (nothing written).\n");
 }
 
+/* Standard input as one malloc'd buffer; NULL with errno set (EFBIG past SIGN_MESSAGE_MAX). */
 static unsigned char *
 sign_read_stdin(size_t *len)
 {
-	unsigned char *buf = NULL, *nb;
-	size_t cap = 0, n = 0, r;
+	char chunk[65536], *buf = NULL;
+	FILE *m = open_memstream(&buf, len);
+	bool big = false;
+	size_t r;
 
-	for (;;) {
-		if (n == cap) {
-			if (cap >= SIGN_MESSAGE_MAX) {
-				free(buf);
-				errno = EFBIG;
-				return NULL;
-			}
-			cap = cap ? cap * 2 : 65536;
-			if ((nb = realloc(buf, cap)) == NULL) {
-				free(buf);
-				return NULL;
-			}
-			buf = nb;
-		}
-		r = fread(buf + n, 1, cap - n, stdin);
-		if (r == 0)
+	while (m != NULL && (r = fread(chunk, 1, sizeof(chunk), stdin)) > 0 &&
+	       fwrite(chunk, 1, r, m) == r)
+		if ((big = ftell(m) > (long)SIGN_MESSAGE_MAX))
 			break;
-		n += r;
-	}
-	if (ferror(stdin)) {
+	if (m == NULL || fclose(m) != 0 || ferror(stdin) || big) {
 		free(buf);
+		errno = big ? EFBIG : errno;
 		return NULL;
 	}
-	*len = n;
-	return buf;
+	return (unsigned char *)buf;
 }
 
 static dkim_status
@@ -140,16 +129,16 @@ sign_opts(struct sign_ctx *sc, int argc, char **argv)
 				return SIGN_EXIT_USAGE;
 			break;
 		case 'M':
-			sc->module = optarg;
+			sc->over.module = optarg;
 			break;
 		case 'T':
-			sc->token = optarg;
+			sc->over.token = optarg;
 			break;
 		case 'P':
-			sc->pin_file = optarg;
+			sc->over.pin_file = optarg;
 			break;
 		case 'E':
-			sc->pin_env = optarg;
+			sc->over.pin_env = optarg;
 			break;
 		case 'h':
 			sign_usage(stdout);
@@ -170,31 +159,8 @@ sign_warn(void *arg, const char *msg)
 	fprintf(stderr, "p11dkim-sign: warning: %s\n", msg);
 }
 
-/* The token of the configuration, with the command line's overrides. */
-static p11_token *
-sign_token(const struct sign_ctx *sc, const struct conf *cf)
-{
-	struct p11_token_opts o;
-	struct p11_error perr;
-	p11_token *tok;
-
-	sign_token_opts(&cf->token, &o);
-	o.module = sc->module != NULL ? sc->module : o.module;
-	o.token = sc->token != NULL ? sc->token : o.token;
-	if (sc->pin_file != NULL || sc->pin_env != NULL) {
-		o.pin_file = sc->pin_file;
-		o.pin_env = sc->pin_env;
-	}
-	o.sessions = 1;
-	o.forget_pin = true; /* one message: no second login, no PIN kept */
-	memset(&perr, 0, sizeof(perr));
-	if ((tok = p11_token_open(&o, &perr)) == NULL)
-		fprintf(stderr, "p11dkim-sign: token \"%s\" (module %s): %s\n", o.token, o.module,
-		        perr.msg[0] != '\0' ? perr.msg : p11_strerror(perr.status));
-	return tok;
-}
-
-/* Signs with the keys of DOM and writes the fields, then the message: all or nothing. */
+/* Signs with the keys of DOM on the configuration's token (with the command line's
+ * overrides), writes the fields, then the message: all or nothing. */
 static int
 sign_keys(const struct sign_ctx *sc, dkim_signer *sg, const struct conf *cf,
           const struct conf_domain *dom, const unsigned char *msg, size_t len)
@@ -204,16 +170,28 @@ sign_keys(const struct sign_ctx *sc, dkim_signer *sg, const struct conf *cf,
 	char *fields[DKIM_MAX_SIGNATURES] = {0};
 	struct sign_msg_result r = {0};
 	struct sign_keys *keys = NULL;
+	struct p11_error perr = {0};
+	struct p11_token_opts o;
 	p11_token *tok;
 	char detail[1024];
 	size_t i;
 	int rc = -1;
 
-	if ((tok = sign_token(sc, cf)) == NULL)
-		return -1;
-	if ((keys = sign_keys_build(cf, tok, dom, sign_warn, NULL, detail, sizeof(detail))) ==
-	        NULL ||
-	    sign_msg_add(sg, keys, cf, dom, entry, detail, sizeof(detail)) < 0)
+	sign_token_opts(&cf->token, &o);
+	o.module = sc->over.module != NULL ? sc->over.module : o.module;
+	o.token = sc->over.token != NULL ? sc->over.token : o.token;
+	if (sc->over.pin_file != NULL || sc->over.pin_env != NULL) {
+		o.pin_file = sc->over.pin_file;
+		o.pin_env = sc->over.pin_env;
+	}
+	o.sessions = 1;
+	o.forget_pin = true; /* one message: no second login, no PIN kept */
+	if ((tok = p11_token_open(&o, &perr)) == NULL)
+		fprintf(stderr, "p11dkim-sign: token \"%s\" (module %s): %s\n", o.token, o.module,
+		        perr.msg[0] != '\0' ? perr.msg : p11_strerror(perr.status));
+	else if ((keys = sign_keys_build(cf, tok, dom, sign_warn, NULL, detail, sizeof(detail))) ==
+	             NULL ||
+	         sign_msg_add(sg, keys, cf, dom, entry, detail, sizeof(detail)) < 0)
 		fprintf(stderr, "p11dkim-sign: %s\n", detail);
 	else if (sign_msg_sign(sg, tok, dom, entry, eol, fields, &r) != 0)
 		fprintf(stderr, "p11dkim-sign: signing failed: %s\n", r.detail);
@@ -234,11 +212,11 @@ static int
 sign_run(struct sign_ctx *sc, const struct conf *cf, const unsigned char *msg, size_t len)
 {
 	const struct conf_domain *dom;
+	enum dkim_author a = DKIM_AUTHOR_OK;
 	struct dkim_sign_opts o;
 	dkim_message *dm = NULL;
 	dkim_signer *sg = NULL;
 	char domain[256];
-	enum dkim_author a = DKIM_AUTHOR_OK;
 	int rc = SIGN_EXIT_ERROR;
 
 	sign_dkim_opts(&cf->sign, sc->when, &o);
@@ -256,17 +234,15 @@ sign_run(struct sign_ctx *sc, const struct conf *cf, const unsigned char *msg, s
 	else
 		a = dkim_addr_author(sc->nfrom, sc->from, sc->nsender, sc->sender, domain,
 		                     sizeof(domain));
-	dom = a == DKIM_AUTHOR_OK ? conf_signtable_lookup(cf, domain) : NULL;
-	if (dom == NULL) {
-		fprintf(stderr, "p11dkim-sign: not signed: %s%s\n",
-		        a != DKIM_AUTHOR_OK ? dkim_addr_author_text(a) : domain,
-		        a != DKIM_AUTHOR_OK ? "" : " is not in the signing table");
-		fwrite(msg, 1, len, stdout);
-		rc = SIGN_EXIT_UNSIGNED;
+	if ((dom = a == DKIM_AUTHOR_OK ? conf_signtable_lookup(cf, domain) : NULL) != NULL) {
+		rc = sign_keys(sc, sg, cf, dom, msg, len) == 0 ? SIGN_EXIT_OK : SIGN_EXIT_ERROR;
 		goto out;
 	}
-	if (sign_keys(sc, sg, cf, dom, msg, len) == 0)
-		rc = SIGN_EXIT_OK;
+	fprintf(stderr, "p11dkim-sign: not signed: %s%s\n",
+	        a != DKIM_AUTHOR_OK ? dkim_addr_author_text(a) : domain,
+	        a != DKIM_AUTHOR_OK ? "" : " is not in the signing table");
+	fwrite(msg, 1, len, stdout);
+	rc = SIGN_EXIT_UNSIGNED;
 out:
 	dkim_message_free(dm);
 	dkim_signer_free(sg);
