@@ -1,9 +1,9 @@
 # Tests of daemon/ (sources under tests/daemon/): the real p11dkim against a fresh SoftHSM
-# token, driven over the milter protocol by dm-send (tools/milter_client), judged by dkimpy and
+# token, driven over the milter protocol by dm-send (tools/milterclient), judged by dkimpy and
 # libopendkim. fault.sh and signals.sh load the token through tests/lib/p11fault.
 check_PROGRAMS += tests/daemon/dm-send
 tests_daemon_dm_send_SOURCES = tests/daemon/dm-send.c
-tests_daemon_dm_send_LDADD = tools/libmilterclient.la
+tests_daemon_dm_send_LDADD = tools/milterclient/libmilterclient.la
 
 DAEMON_TESTS = tests/daemon/notify.sh tests/daemon/sign.sh tests/daemon/fault.sh tests/daemon/signals.sh \
 	tests/daemon/inet.sh tests/daemon/process.sh tests/daemon/protocol.sh \

@@ -38,7 +38,7 @@ tests_fuzz_replay_signtable_LDADD = $(FUZZ_REPLAY_LDADD_CONF)
 check_PROGRAMS += tests/fuzz/replay_dnsrec
 tests_fuzz_replay_dnsrec_SOURCES = tests/fuzz/fuzz_dnsrec.c tests/fuzz/replay.c tests/fuzz/fuzz.h
 tests_fuzz_replay_dnsrec_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) -DFUZZ_NAME='"dnsrec"'
-tests_fuzz_replay_dnsrec_LDADD = tools/libdnsrec.la $(OPENSSL_LIBS)
+tests_fuzz_replay_dnsrec_LDADD = tools/keytool/libdnsrec.la $(OPENSSL_LIBS)
 
 TESTS += tests/fuzz/replay_header tests/fuzz/replay_body tests/fuzz/replay_addr \
 	tests/fuzz/replay_message tests/fuzz/replay_conf tests/fuzz/replay_signtable \

@@ -3,7 +3,7 @@
 # TSan and valgrind runs are tests/reliability/tsan.sh and valgrind.sh, run by tests/run.sh.
 check_PROGRAMS += tests/reliability/rl-hostile
 tests_reliability_rl_hostile_SOURCES = tests/reliability/rl-hostile.c
-tests_reliability_rl_hostile_LDADD = tools/libmilterclient.la
+tests_reliability_rl_hostile_LDADD = tools/milterclient/libmilterclient.la
 
 RELIABILITY_TESTS = tests/reliability/faultload.sh tests/reliability/security.sh \
 	tests/reliability/valgrind.sh \

@@ -4,19 +4,19 @@
 check_PROGRAMS += tests/tools/keytool-dnsrec
 tests_tools_keytool_dnsrec_SOURCES = tests/tools/keytool-dnsrec.c
 tests_tools_keytool_dnsrec_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-tests_tools_keytool_dnsrec_LDADD = tools/libdnsrec.la $(CHECK_LIBS)
+tests_tools_keytool_dnsrec_LDADD = tools/keytool/libdnsrec.la $(CHECK_LIBS)
 TESTS += tests/tools/keytool-dnsrec
 
 check_PROGRAMS += tests/tools/keytool-odkim
 tests_tools_keytool_odkim_SOURCES = tests/tools/keytool-odkim.c
 tests_tools_keytool_odkim_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-tests_tools_keytool_odkim_LDADD = tools/libkeytool.la $(CHECK_LIBS)
+tests_tools_keytool_odkim_LDADD = tools/keytool/libkeytool.la $(CHECK_LIBS)
 TESTS += tests/tools/keytool-odkim
 
 # The parsers of untrusted text under seeded mutations (a libFuzzer target too).
 check_PROGRAMS += tests/tools/keytool-fuzz
 tests_tools_keytool_fuzz_SOURCES = tests/tools/keytool-fuzz.c
-tests_tools_keytool_fuzz_LDADD = tools/libkeytool.la
+tests_tools_keytool_fuzz_LDADD = tools/keytool/libkeytool.la
 TESTS += tests/tools/keytool-fuzz
 
 # Signs stdin in one C_Sign through pkcs11/ (pkcs11-tool 0.23 cannot for Ed25519 on SoftHSM).
@@ -40,7 +40,7 @@ tests_tools_milter_client_check_SOURCES = \
 	tests/tools/milter-client-check-peer.c \
 	tests/tools/milter-client-peer.c tests/tools/milter-client-peer.h
 tests_tools_milter_client_check_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-tests_tools_milter_client_check_LDADD = tools/libmilterclient.la $(CHECK_LIBS)
+tests_tools_milter_client_check_LDADD = tools/milterclient/libmilterclient.la $(CHECK_LIBS)
 TESTS += tests/tools/milter-client-test.sh tests/tools/load-test.sh
 EXTRA_DIST += tests/tools/milter-client-test.sh tests/tools/load-test.sh \
 	tests/tools/milter-client-opendkim.sh

@@ -1,5 +1,5 @@
 /*
- * dm-send: sends messages to a milter over the real milter protocol (tools/milter_client) and
+ * dm-send: sends messages to a milter over the real milter protocol (tools/milterclient) and
  * writes what the receiver would see, for the daemon's end-to-end tests.
  *
  * usage: dm-send -s SOCKET -m MESSAGE [-a CLIENT_ADDR] [-u AUTH_USER] [-q QUEUE_ID]
@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tools/milter_client.h"
+#include "tools/milterclient/milter_client.h"
 
 static char *
 dm_read_file(const char *path, size_t *len)

@@ -16,7 +16,7 @@
 #include <openssl/evp.h>
 
 #include "tests/fuzz/fuzz.h"
-#include "tools/dnsrec_parse.h"
+#include "tools/keytool/dnsrec_parse.h"
 
 static void
 check_base64_roundtrip(const uint8_t *data, size_t size)

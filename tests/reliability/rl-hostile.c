@@ -1,6 +1,6 @@
 /*
  * rl-hostile: hostile milter traffic for tests/reliability/hostile.sh. Speaks the milter
- * protocol step by step (tools/mc_proto's mc_proto_event, so the milter's negotiated
+ * protocol step by step (tools/milterclient/mc_proto's mc_proto_event, so the milter's negotiated
  * options are honoured) and misbehaves in the ways an MTA or an attacker can.
  *
  * usage: rl-hostile SOCKET CASE QID
@@ -19,9 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tools/mc_proto.h"
-#include "tools/mc_result.h"
-#include "tools/milter_client.h"
+#include "tools/milterclient/mc_proto.h"
+#include "tools/milterclient/mc_result.h"
+#include "tools/milterclient/milter_client.h"
 
 struct rl_run {
 	struct mc_conn *c;

@@ -1,5 +1,5 @@
 /*
- * Unit tests of tools/dnsrec_parse: a table of DKIM key records, each with the
+ * Unit tests of tools/keytool/dnsrec_parse: a table of DKIM key records, each with the
  * status, key type, flags and key length the parser must report.
  */
 #include "config.h"
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tools/dnsrec_parse.h"
+#include "tools/keytool/dnsrec_parse.h"
 #include "tests/lib/check_main.h"
 
 /* A 32-byte Ed25519 key and a short RSA-ish blob, base64. */

@@ -5,7 +5,7 @@
  *
  * With libFuzzer (not part of make check):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -DKT_LIBFUZZER -I.
- * -I_build/plain \ tests/tools/keytool-fuzz.c tools/odkim_tables.c -o
+ * -I_build/plain \ tests/tools/keytool-fuzz.c tools/keytool/odkim_tables.c -o
  * keytool-fuzz
  *   ./keytool-fuzz -max_total_time=60
  * In make check (under the sanitizers too), main() below runs the target over
@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tools/odkim_tables.h"
+#include "tools/keytool/odkim_tables.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,5 +1,5 @@
 /*
- * Unit tests of tools/odkim_tables: OpenDKIM KeyTable and SigningTable texts,
+ * Unit tests of tools/keytool/odkim_tables: OpenDKIM KeyTable and SigningTable texts,
  * each with the domains, keys and warnings p11dkim must make of them, or the
  * error it must report.
  */
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tools/odkim_tables.h"
+#include "tools/keytool/odkim_tables.h"
 #include "tests/lib/check_main.h"
 
 static const char keytable[] = "# comment\n"

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "tests/tools/milter-client-peer.h"
-#include "tools/milter_client.h"
+#include "tools/milterclient/milter_client.h"
 
 static const char *const peer_rcpts[] = {"bob@example.net"};
 static const char peer_raw[] = "From: alice@example.com\nSubject: s1\nX-Two:  two\n"

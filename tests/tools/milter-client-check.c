@@ -1,5 +1,5 @@
 /*
- * Check suite of the milter client library (tools/milter_client.h).
+ * Check suite of the milter client library (tools/milterclient/milter_client.h).
  *
  * Against real OpenDKIM daemons started by milter-client-test.sh (sockets in
  * MC_UNIX: relaxed/relaxed, MC_INET: simple/simple, MC_REJECT and
@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "tests/tools/milter-client-peer.h"
-#include "tools/milter_client.h"
+#include "tools/milterclient/milter_client.h"
 #include "tests/lib/check_main.h"
 
 static const char *const rcpts[] = {"bob@example.net", "carol@example.org"};
