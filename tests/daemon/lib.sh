@@ -11,6 +11,7 @@
 #   dt_send OUT MSG ARGS  runs dm-send (ARGS: -a ADDR, -u USER, ...); result line in $DT_RESULT
 #   dt_verify FILE N      exactly N signatures, each verified by dkimpy and by libopendkim
 #   dt_log_has TEXT       the log has a line containing TEXT (fixed string)
+#   dt_wait_metric LINE   waits up to 5 s for LINE (a whole line) in $T/p11dkim.prom
 #   dt_fail MSG           prints MSG and the log tail, exits 1
 # Each test calls dt_init first; the EXIT trap stops the daemon and removes $T.
 
@@ -193,6 +194,15 @@ dt_expect_at_end() {
 	*" stage=E") ;;
 	*) dt_fail "expected the verdict at the end of the message, got '$DT_RESULT'" ;;
 	esac
+}
+
+dt_wait_metric() {
+	_w=0
+	while ! grep -qx -- "$1" "$T/p11dkim.prom" 2>/dev/null && [ $_w -lt 50 ]; do
+		sleep 0.1
+		_w=$((_w + 1))
+	done
+	grep -qx -- "$1" "$T/p11dkim.prom" || { cat "$T/p11dkim.prom"; dt_fail "metrics: no line '$1'"; }
 }
 
 dt_log_has() {

@@ -51,14 +51,6 @@ for canon in relaxed/relaxed simple/simple; do
 	# Said once per process, counted per connection (3 messages x 4 profiles without it).
 	[ "$(grep -c 'without SMFIP_HDR_LEADSPC' "$T/log")" = 1 ] || dt_fail "the no-LEADSPC notice is not logged exactly once"
 	dt_log_has "the MTA speaks milter protocol 2 or a restricted 6"
-	dt_wait_metric() {
-		_w=0
-		while ! grep -q "^$1\$" "$T/p11dkim.prom" 2>/dev/null && [ $_w -lt 50 ]; do
-			sleep 0.1
-			_w=$((_w + 1))
-		done
-		grep -q "^$1\$" "$T/p11dkim.prom" || { cat "$T/p11dkim.prom"; dt_fail "metrics: no '$1'"; }
-	}
 	dt_wait_metric "p11dkim_mta_connections_without_leadspc_total 12"
 
 	# An MTA that does not allow adding header fields: refused at negotiation, said and counted.

@@ -159,12 +159,7 @@ done
 
 # The metrics file agrees with the log.
 signed=$(grep -c ': signed: ' "$T/log")
-_w=0
-while ! grep -q "^p11dkim_messages_signed_total $signed\$" "$T/p11dkim.prom" 2>/dev/null && [ $_w -lt 50 ]; do
-	sleep 0.1
-	_w=$((_w + 1))
-done
-grep -q "^p11dkim_messages_signed_total $signed\$" "$T/p11dkim.prom" || { cat "$T/p11dkim.prom"; dt_fail "metrics: signed_total is not $signed"; }
+dt_wait_metric "p11dkim_messages_signed_total $signed"
 grep -q '^p11dkim_messages_unsigned_total{reason="no_domain"} 3$' "$T/p11dkim.prom" || dt_fail "metrics: no_domain"
 grep -q '^p11dkim_messages_unsigned_total{reason="not_trusted"} 2$' "$T/p11dkim.prom" || dt_fail "metrics: not_trusted"
 # One latency observation per signature made on the token.

@@ -41,6 +41,13 @@ softhsm_available() {
 		softhsm_module_path >/dev/null
 }
 
+# softhsm_require: a test that needs a token skips (exit 77) where SoftHSM cannot run.
+softhsm_require() {
+	softhsm_available && return 0
+	echo "SKIP: SoftHSMv2 or pkcs11-tool not installed"
+	exit 77
+}
+
 softhsm_setup() {
 	_sh_dir=$1
 	[ -n "$_sh_dir" ] && mkdir -p "$_sh_dir/tokens" || return 1

@@ -7,10 +7,7 @@ set -eu
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$(pwd)}
 . "$top_srcdir/tests/lib/softhsm.sh"
-if ! softhsm_available; then
-	echo "SKIP: SoftHSMv2 or pkcs11-tool not installed"
-	exit 77
-fi
+softhsm_require
 dir=$(mktemp -d "${TMPDIR:-/tmp}/p11dkim-sign.XXXXXX")
 trap 'rm -rf "$dir"' EXIT INT TERM
 softhsm_setup "$dir"
