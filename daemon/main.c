@@ -103,14 +103,69 @@ main_warn_key(void *arg, const char *msg)
 	log_warn("%s", msg);
 }
 
+/* The key map for conf on the open token and a state holding both, swapped in; -1 with buf
+ * filled when a key is missing or memory runs out (conf is then still the caller's). */
+static int
+main_install(struct milter_env *env, struct conf *conf, char *buf, size_t len)
+{
+	struct sign_keys *keys;
+	struct state *st;
+
+	keys = sign_keys_build(conf, env->token, NULL, main_warn_key, NULL, buf, len);
+	if (keys == NULL)
+		return -1;
+	st = state_new(conf, keys);
+	if (st == NULL) {
+		sign_keys_free(keys);
+		snprintf(buf, len, "out of memory");
+		return -1;
+	}
+	state_swap(env->states, st);
+	return 0;
+}
+
+#define MAIN_DIFF_STR(a, b) ((a) != (b) && ((a) == NULL || (b) == NULL || strcmp((a), (b)) != 0))
+
+/* The settings read only at start that differ between old and new, as "a, b, c" in buf. */
+static void
+main_restart_only(const struct conf *old, const struct conf *new, char *buf, size_t len)
+{
+	const struct conf_token *a = &old->token, *b = &new->token;
+	const struct {
+		bool differs;
+		const char *name;
+	} s[] = {
+	    {MAIN_DIFF_STR(old->socket, new->socket), "socket"},
+	    {old->socket_umask != new->socket_umask, "socket_umask"},
+	    {MAIN_DIFF_STR(old->user, new->user), "user"},
+	    {MAIN_DIFF_STR(old->group, new->group), "group"},
+	    {MAIN_DIFF_STR(old->pid_file, new->pid_file), "pid_file"},
+	    {MAIN_DIFF_STR(old->log, new->log), "log"},
+	    {old->syslog_facility_value != new->syslog_facility_value, "syslog_facility"},
+	    {MAIN_DIFF_STR(a->module, b->module), "token.module"},
+	    {MAIN_DIFF_STR(a->token, b->token), "token.token"},
+	    {MAIN_DIFF_STR(a->pin_file, b->pin_file), "token.pin_file"},
+	    {MAIN_DIFF_STR(a->pin_env, b->pin_env), "token.pin_env"},
+	    {a->sessions != b->sessions, "token.sessions"},
+	    {a->borrow_timeout_ms != b->borrow_timeout_ms, "token.borrow_timeout_ms"},
+	    {a->allow_extractable != b->allow_extractable, "token.allow_extractable"},
+	};
+	size_t i, o = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < sizeof(s) / sizeof(s[0]) && o < len; i++)
+		if (s[i].differs)
+			o += (size_t)snprintf(buf + o, len - o, "%s%s", o > 0 ? ", " : "",
+			                      s[i].name);
+}
+
 /* SIGHUP: a new configuration and key map, or the old ones kept. */
 static void
 main_reload(struct milter_env *env, const char *path)
 {
 	struct conf_error err;
 	struct conf *conf;
-	struct sign_keys *keys;
-	struct state *cur, *st;
+	struct state *cur;
 	char buf[5200];
 
 	conf = conf_load(path, &err);
@@ -119,26 +174,19 @@ main_reload(struct milter_env *env, const char *path)
 		        conf_error_format(&err, buf, sizeof(buf)));
 		return;
 	}
+	/* Each setting that only a restart changes is named: the old value stays in force. */
 	cur = state_acquire(env->states);
-	if (cur != NULL && (strcmp(cur->conf->token.module, conf->token.module) != 0 ||
-	                    strcmp(cur->conf->token.token, conf->token.token) != 0 ||
-	                    strcmp(cur->conf->socket, conf->socket) != 0))
-		log_warn("reload: token and socket settings take effect only at restart");
+	if (cur != NULL) {
+		main_restart_only(cur->conf, conf, buf, sizeof(buf));
+		if (buf[0] != '\0')
+			log_warn("reload: %s changed: kept as at start until a restart", buf);
+	}
 	state_release(env->states, cur);
-	keys = sign_keys_build(conf, env->token, NULL, main_warn_key, NULL, buf, sizeof(buf));
-	if (keys == NULL) {
+	if (main_install(env, conf, buf, sizeof(buf)) != 0) {
 		log_err("reload: %s; keeping the current configuration", buf);
 		conf_free(conf);
 		return;
 	}
-	st = state_new(conf, keys);
-	if (st == NULL) {
-		log_err("reload: out of memory; keeping the current configuration");
-		sign_keys_free(keys);
-		conf_free(conf);
-		return;
-	}
-	state_swap(env->states, st);
 	log_info("reloaded %s: %zu domains", path, conf->ndomains);
 }
 
@@ -248,8 +296,6 @@ main_token(struct milter_env *env, struct conf *conf)
 {
 	struct p11_token_opts o;
 	struct p11_error err;
-	struct sign_keys *keys;
-	struct state *st;
 	char buf[1024];
 
 	sign_token_opts(&conf->token, &o);
@@ -259,18 +305,10 @@ main_token(struct milter_env *env, struct conf *conf)
 		        err.msg[0] != '\0' ? err.msg : p11_strerror(err.status));
 		return -1;
 	}
-	keys = sign_keys_build(conf, env->token, NULL, main_warn_key, NULL, buf, sizeof(buf));
-	if (keys == NULL) {
+	if (main_install(env, conf, buf, sizeof(buf)) != 0) {
 		log_err("%s", buf);
 		return -1;
 	}
-	st = state_new(conf, keys);
-	if (st == NULL) {
-		sign_keys_free(keys);
-		log_err("out of memory");
-		return -1;
-	}
-	state_swap(env->states, st);
 	return 0;
 }
 

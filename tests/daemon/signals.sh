@@ -31,6 +31,17 @@ dt_expect "action=c signatures=2"
 dt_verify "$T/out.2" 2
 tr -d '\r\n\t' <"$T/out.2" | grep -q 'd=example.org; *s=ed;' || dt_fail "example.org not signed with s=ed"
 
+# Settings only a restart changes are named, not silently ignored (issue 16, L5); the rest of
+# the file is reloaded.
+sed -e 's/sessions = 4;/sessions = 3; allow_extractable = true;/' "$T/p11dkim.conf" >"$T/restart.conf"
+cp "$T/restart.conf" "$T/p11dkim.conf"
+kill -HUP "$DT_PID"
+dt_wait_log "reload: token.sessions, token.allow_extractable changed: kept as at start until a restart" 100 ||
+	dt_fail "reload does not name the settings that need a restart"
+DT_DOMAINS=$GOOD dt_conf "$T/p11dkim.conf" "$PIDF"
+kill -HUP "$DT_PID"
+dt_wait_log "reloaded $T/p11dkim.conf: 2 domains" 100 || dt_fail "not reloaded"
+
 # A broken file: the old configuration stays, the error names file and line.
 DT_DOMAINS=$GOOD dt_conf "$T/p11dkim.conf" "$PIDF
 bogus_setting = 1;"
