@@ -45,6 +45,12 @@
 
 #define CONF_DEFAULT_PATH "/etc/p11dkim/p11dkim.conf"
 
+/* Limits that the signer has too (dkim/dkim.h: DKIM_MAX_SIGNATURES, DKIM_MAX_SIGN_NAMES; sign/
+ * asserts they agree): a file beyond them would pass `p11dkim -n` and then fail or silently
+ * drop signatures on every message. */
+#define CONF_MAX_KEYS_PER_DOMAIN 16 /* DKIM-Signatures of ours on one message */
+#define CONF_MAX_SIGN_HEADERS 128   /* names in sign.headers (the h= list) */
+
 enum conf_canon { CONF_CANON_SIMPLE, CONF_CANON_RELAXED };
 enum conf_on_error { CONF_ON_ERROR_TEMPFAIL, CONF_ON_ERROR_ACCEPT };
 enum conf_socket_kind { CONF_SOCKET_INET, CONF_SOCKET_INET6, CONF_SOCKET_UNIX };

@@ -27,7 +27,6 @@ static const char *const conf_key_known[] = {
 /* Each key is a signature on every message; a few (RSA and Ed25519, old and
  * new during a rotation) is the real use, and the selector check below is
  * quadratic. */
-#define CONF_KEYS_MAX 64
 
 /* selector._domainkey.domain must fit in a DNS name. */
 #define CONF_DNS_NAME_MAX 253
@@ -79,9 +78,9 @@ conf_domain_keys(struct conf_ctx *ctx, const config_setting_t *g, const char *dp
 	if (r != 1)
 		return;
 	n = config_setting_length(l);
-	if (n > CONF_KEYS_MAX) {
+	if (n > CONF_MAX_KEYS_PER_DOMAIN) {
 		conf_err(ctx, l, path, "domain %s has %d keys; at most %d",
-		         d->domain ? d->domain : "(unnamed)", n, CONF_KEYS_MAX);
+		         d->domain ? d->domain : "(unnamed)", n, CONF_MAX_KEYS_PER_DOMAIN);
 		return;
 	}
 	d->keys = calloc((size_t)n, sizeof(*d->keys));

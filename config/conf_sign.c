@@ -106,8 +106,9 @@ conf_sign_hosts(struct conf_ctx *ctx, const config_setting_t *g, struct conf_sig
 static bool
 conf_header_name_ok(const char *s)
 {
+	/* ';' ends a tag in the h= list the names go into. */
 	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 33 || (unsigned char)*s > 126 || *s == ':')
+		if ((unsigned char)*s < 33 || (unsigned char)*s > 126 || *s == ':' || *s == ';')
 			return false;
 	return true;
 }
@@ -153,6 +154,11 @@ conf_sign_headers(struct conf_ctx *ctx, const config_setting_t *g, struct conf_s
 	if (conf_get_list(ctx, g, "sign", "headers", false, &l) != 1)
 		return;
 	n = config_setting_length(l);
+	if (n > CONF_MAX_SIGN_HEADERS) {
+		conf_err(ctx, l, "sign.headers", "has %d names; at most %d", n,
+		         CONF_MAX_SIGN_HEADERS);
+		return;
+	}
 	sg->headers = calloc((size_t)n + 1, sizeof(*sg->headers));
 	if (sg->headers == NULL) {
 		conf_err_oom(ctx);

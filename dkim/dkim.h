@@ -62,6 +62,7 @@ dkim_status dkim_canon_parse(const char *text, dkim_canon *hdr, dkim_canon *body
 #define DKIM_MAX_HEADER_BYTES (1024 * 1024) /* bytes of those header fields */
 #define DKIM_MAX_SIGNATURES 16              /* signatures per message */
 #define DKIM_MAX_SIGN_NAMES 128             /* names in the h= list */
+#define DKIM_MAX_SIG_BYTES 1024             /* RSA signature (modulus) bytes: 8192-bit keys */
 
 /* Options shared by all signatures of one message. */
 struct dkim_sign_opts {

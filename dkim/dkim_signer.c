@@ -253,7 +253,7 @@ dkim_signer_set_signature(dkim_signer *s, size_t i, const unsigned char *sig, si
 	if (s->phase != DKIM_PH_END)
 		return DKIM_ERR_STATE;
 	g = &s->sig[i];
-	if (g->alg == DKIM_ALG_ED25519_SHA256 ? len != 64 : (len < 64 || len > 1024))
+	if (g->alg == DKIM_ALG_ED25519_SHA256 ? len != 64 : (len < 64 || len > DKIM_MAX_SIG_BYTES))
 		return DKIM_ERR_INVALID;
 	if ((b64 = malloc((len + 2) / 3 * 4 + 1)) == NULL)
 		return DKIM_ERR_NOMEM;

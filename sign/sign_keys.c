@@ -41,6 +41,15 @@ sign_keys_find(const struct conf *conf, p11_token *tok, const struct conf_domain
 	}
 	e->alg =
 	    p11_key_type(e->key) == P11_KEY_ED25519 ? DKIM_ALG_ED25519_SHA256 : DKIM_ALG_RSA_SHA256;
+	/* The signer takes signatures of at most DKIM_MAX_SIG_BYTES: a larger RSA key would pass
+	 * -n and then fail every message. */
+	if (e->alg == DKIM_ALG_RSA_SHA256 && p11_key_bits(e->key) > DKIM_MAX_SIG_BYTES * 8) {
+		snprintf(msg, msglen,
+		         "%s:%d: domain %s selector %s: key \"%s\" is RSA with %u bits; at most %u",
+		         conf->path, ck->line, d->domain, ck->selector, ck->key,
+		         p11_key_bits(e->key), DKIM_MAX_SIG_BYTES * 8);
+		return -1;
+	}
 	if (p11_key_weak(e->key) && warn != NULL) {
 		snprintf(w, sizeof(w),
 		         "domain %s selector %s: key \"%s\" is RSA with %u bits; use 2048 or more "

@@ -45,7 +45,7 @@ sign_msg_sign(dkim_signer *sg, p11_token *tok, const struct conf_domain *d,
               struct sign_msg_result *r)
 {
 	const unsigned char *digest;
-	unsigned char sig[1024];
+	unsigned char sig[DKIM_MAX_SIG_BYTES];
 	struct p11_error perr;
 	struct timespec t0;
 	size_t i, sig_len;

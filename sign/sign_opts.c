@@ -5,6 +5,10 @@
 
 #include "sign/sign_opts.h"
 
+/* config/ cannot include dkim/: its limits are written again there, and must agree. */
+_Static_assert(CONF_MAX_KEYS_PER_DOMAIN == DKIM_MAX_SIGNATURES, "keys per domain");
+_Static_assert(CONF_MAX_SIGN_HEADERS == DKIM_MAX_SIGN_NAMES, "names in h=");
+
 void
 sign_token_opts(const struct conf_token *t, struct p11_token_opts *o)
 {

@@ -145,6 +145,8 @@ static const struct bad_case bad_cases[] = {
         "sign.headers", "must include From"),
     BAD("headers twice", "sign = { headers = [ \"From\", \"Subject\",\n \"subject\" ]; };\n", 3,
         "sign.headers[2]", "'subject' is listed twice"),
+    BAD("headers semicolon", "sign = { headers = [ \"From\", \"X;Y\" ]; };\n", 2, "sign.headers[1]",
+        "'X;Y' is not a header field name"),
     BAD("headers colon", "sign = { headers = [ \"From\", \"X:Y\" ]; };\n", 2, "sign.headers[1]",
         "is not a header field name"),
     BAD("expire too short", "sign = { expire_after = 60; };\n", 2, "sign.expire_after",
@@ -344,22 +346,40 @@ START_TEST(test_bad_too_many_keys)
 
 	len = (size_t)snprintf(text, sizeof(text),
 	                       "%sdomains = ( { domain = \"a.example\";\n keys = (", CT_TOKEN);
-	for (i = 0; i < 65; i++)
+	for (i = 0; i < 17; i++)
 		len += (size_t)snprintf(text + len, sizeof(text) - len,
 		                        "%s{ selector = \"s%d\"; key = \"k\"; }", i ? "," : "", i);
 	snprintf(text + len, sizeof(text) - len, "); } );\n");
-	ck_assert_ptr_null(conf_load(ct_write("keys65.conf", text, 0600), &err));
+	ck_assert_ptr_null(conf_load(ct_write("keys17.conf", text, 0600), &err));
 	ck_assert_int_eq(err.line, 3);
 	ck_assert_str_eq(err.setting, "domains[0].keys");
-	ck_assert_str_eq(err.msg, "domain a.example has 65 keys; at most 64");
-	/* 64 is fine. */
+	ck_assert_str_eq(err.msg, "domain a.example has 17 keys; at most 16");
+	/* 16 is fine: one message carries at most 16 signatures of ours. */
 	len = (size_t)snprintf(text, sizeof(text),
 	                       "%sdomains = ( { domain = \"a.example\";\n keys = (", CT_TOKEN);
-	for (i = 0; i < 64; i++)
+	for (i = 0; i < 16; i++)
 		len += (size_t)snprintf(text + len, sizeof(text) - len,
 		                        "%s{ selector = \"s%d\"; key = \"k\"; }", i ? "," : "", i);
 	snprintf(text + len, sizeof(text) - len, "); } );\n");
-	conf_free(ct_load_ok("keys64.conf", text));
+	conf_free(ct_load_ok("keys16.conf", text));
+}
+END_TEST
+
+/* The signer takes at most 128 names in h=: 129 pass no -n (issue 16, L7). */
+START_TEST(test_bad_too_many_headers)
+{
+	struct conf_error err;
+	char text[16384];
+	size_t len;
+	int i;
+
+	len = (size_t)snprintf(text, sizeof(text), "%ssign = {\n headers = [ \"From\"", CT_TOKEN);
+	for (i = 1; i < 129; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, ", \"X-H%d\"", i);
+	snprintf(text + len, sizeof(text) - len, " ]; };\n");
+	ck_assert_ptr_null(conf_load(ct_write("headers129.conf", text, 0600), &err));
+	ck_assert_str_eq(err.setting, "sign.headers");
+	ck_assert_str_eq(err.msg, "has 129 names; at most 128");
 }
 END_TEST
 
@@ -521,6 +541,7 @@ ct_suite_bad(void)
 	tcase_add_test(tc, test_bad_many);
 	tcase_add_test(tc, test_bad_far_line);
 	tcase_add_test(tc, test_bad_too_many_keys);
+	tcase_add_test(tc, test_bad_too_many_headers);
 	tcase_add_test(tc, test_bad_no_name);
 	tcase_add_test(tc, test_bad_missing_file);
 	tcase_add_loop_test(tc, test_bad_file_mode, 0,
