@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 
 #include "config/conf.h"
 #include "daemon/check.h"
@@ -380,6 +381,9 @@ main(int argc, char **argv)
 	char buf[5200], *pid_file = NULL;
 	int sig, rc;
 
+	/* Not dumpable and not ptrace-able by our own uid from the first line: the PIN and a
+	 * logged-in token will be in this process (process_drop says it again after setuid). */
+	(void)prctl(PR_SET_DUMPABLE, 0);
 	if (main_args(argc, argv, &o) != 0)
 		return 2;
 	if (o.check)

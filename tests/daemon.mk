@@ -7,7 +7,7 @@ tests_daemon_dm_send_LDADD = tools/milterclient/libmilterclient.la
 
 DAEMON_TESTS = tests/daemon/notify.sh tests/daemon/sign.sh tests/daemon/fault.sh tests/daemon/signals.sh \
 	tests/daemon/inet.sh tests/daemon/process.sh tests/daemon/protocol.sh \
-	tests/daemon/privileges.sh tests/daemon/instance.sh
+	tests/daemon/privileges.sh tests/daemon/instance.sh tests/daemon/dumpable.sh
 TESTS += $(DAEMON_TESTS)
 EXTRA_DIST += tests/daemon/lib.sh $(DAEMON_TESTS)
 
@@ -32,3 +32,10 @@ tests_daemon_check_metrics_SOURCES = tests/daemon/check_metrics.c daemon/metrics
 	daemon/metrics.h
 tests_daemon_check_metrics_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_daemon_check_metrics_LDADD = $(CHECK_LIBS)
+
+# The LD_PRELOAD probe of dumpable.sh (tests/lib/dumpable_probe.c): a real shared object.
+noinst_LTLIBRARIES += tests/lib/dumpable_probe.la
+tests_lib_dumpable_probe_la_SOURCES = tests/lib/dumpable_probe.c
+tests_lib_dumpable_probe_la_CFLAGS = $(WARN_CFLAGS)
+tests_lib_dumpable_probe_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
+tests_lib_dumpable_probe_la_LIBADD = -ldl

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <openssl/err.h>
+#include <sys/prctl.h>
 
 #include "tools/keytool/keytool.h"
 
@@ -128,6 +129,8 @@ main(int argc, char **argv)
 	size_t i;
 	int c, rc;
 
+	/* A PIN, and in import a private key, will be in this process: no core, no ptrace. */
+	(void)prctl(PR_SET_DUMPABLE, 0);
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.prog = "p11dkim-keytool";
 	/* '+': stop at the command; it and its options are parsed by the command. */

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <sys/prctl.h>
 
 #include "config/conf.h"
 #include "dkim/dkim.h"
@@ -245,6 +246,8 @@ main(int argc, char **argv)
 	size_t len;
 	int rc;
 
+	/* The PIN will be in this process: no core, no ptrace by our own uid. */
+	(void)prctl(PR_SET_DUMPABLE, 0);
 	memset(&sc, 0, sizeof(sc));
 	sc.when = time(NULL);
 	if ((rc = sign_opts(&sc, argc, argv)) >= 0) {
