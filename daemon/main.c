@@ -415,7 +415,8 @@ main(int argc, char **argv)
 		process_ready(0);
 		return 1;
 	}
-	if (pthread_create(&thread, NULL, main_milter_thread, NULL) != 0 || signals_listen() != 0) {
+	if (signals_listen() != 0 ||
+	    signals_thread_create(&thread, main_milter_thread, NULL) != 0) {
 		log_err("cannot start: %s", strerror(errno));
 		process_ready(0);
 		return 1;

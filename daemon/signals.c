@@ -70,6 +70,19 @@ signals_listen(void)
 }
 
 int
+signals_thread_create(pthread_t *thread, void *(*fn)(void *), void *arg)
+{
+	sigset_t set, old;
+	int r;
+
+	signals_fill(&set);
+	pthread_sigmask(SIG_BLOCK, &set, &old);
+	r = pthread_create(thread, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return r;
+}
+
+int
 signals_next(int timeout_ms)
 {
 	struct pollfd pfd = {.fd = signals_pipe[0], .events = POLLIN};

@@ -13,16 +13,23 @@
  * Contract
  * - signals_block() first, in the main thread, before any thread exists (the token's and
  *   libmilter's threads inherit the mask); it also ignores SIGPIPE.
- * - signals_listen() once the other threads are started: installs the handlers and unblocks the
- *   signals in the main thread. Returns -1 if the pipe cannot be made.
+ * - signals_listen() before the milter thread starts: installs the handlers and unblocks the
+ *   signals in the main thread, so that a signal that came during start-up (SIGHUP while a
+ *   network HSM logs in) is taken by the handler at once, never by libmilter's sigwait.
+ *   Returns -1 if the pipe cannot be made.
+ * - signals_thread_create() starts a thread with the three signals blocked, whatever the
+ *   caller's mask: libmilter's threads (and its signal thread) must never receive them.
  * - signals_next() waits up to timeout_ms (-1 = forever) and returns the next signal number, or
  *   0 on timeout. Main thread only.
  */
 #ifndef P11DKIM_DAEMON_SIGNALS_H
 #define P11DKIM_DAEMON_SIGNALS_H
 
+#include <pthread.h>
+
 void signals_block(void);
 int signals_listen(void);
+int signals_thread_create(pthread_t *thread, void *(*fn)(void *), void *arg);
 int signals_next(int timeout_ms);
 
 #endif
