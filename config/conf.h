@@ -95,7 +95,12 @@ struct conf_sign {
 	enum conf_canon hdr_canon, body_canon;
 	struct conf_cidr *internal_hosts; /* default 127.0.0.1, ::1; may be empty */
 	size_t ninternal;
-	bool sign_authenticated;           /* default true */
+	bool sign_authenticated; /* default true */
+	/* NULL = every MTA service; else a candidate must also come through a service whose
+	 * {daemon_name} macro is one of these (OpenDKIM's MTA; Postfix: -o
+	 * milter_macro_daemon_name=ORIGINATING on the submission service). */
+	char **mta;
+	size_t nmta;
 	enum conf_on_error on_token_error; /* default tempfail */
 	/* NULL = dkim/ default list; if given: lowercased, no duplicates, contains
 	 * "from", each a valid RFC 5322 field name. */

@@ -179,6 +179,9 @@ conf_free(struct conf *c)
 	free(c->token.pin_file);
 	free(c->token.pin_env);
 	free(c->sign.internal_hosts);
+	for (i = 0; i < c->sign.nmta; i++)
+		free(c->sign.mta[i]);
+	free(c->sign.mta);
 	for (i = 0; c->sign.headers != NULL && i < c->sign.nheaders; i++)
 		free(c->sign.headers[i]);
 	free(c->sign.headers);

@@ -1,6 +1,6 @@
 /*
  * config/conf_sign.c: the sign { ... } group: canonicalization, who is
- * signed (internal_hosts, sign_authenticated), what a token failure does, and
+ * signed (internal_hosts, sign_authenticated, mta), what a token failure does, and
  * the signature's shape (headers, oversign, expire_after, resign).
  */
 #include <stdio.h>
@@ -11,9 +11,8 @@
 #include "config/conf_internal.h"
 
 static const char *const conf_sign_known[] = {
-    "canonicalization", "internal_hosts", "sign_authenticated",
-    "on_token_error",   "headers",        "oversign",
-    "expire_after",     "resign",         NULL,
+    "canonicalization", "internal_hosts", "sign_authenticated", "mta",    "on_token_error",
+    "headers",          "oversign",       "expire_after",       "resign", NULL,
 };
 
 /* x= must leave receivers time to verify; ten years is surely a mistake. */
@@ -99,6 +98,50 @@ conf_sign_hosts(struct conf_ctx *ctx, const config_setting_t *g, struct conf_sig
 		else
 			conf_err(ctx, e, path, "%s", why);
 		free(text);
+	}
+}
+
+/* MTA service names ({daemon_name}): printable, no spaces, as Postfix and Sendmail take them. */
+#define CONF_MTA_NAME_MAX 64
+
+static void
+conf_sign_mta(struct conf_ctx *ctx, const config_setting_t *g, struct conf_sign *sg)
+{
+	config_setting_t *l, *e;
+	char path[CONF_PATH_MAX], *text;
+	size_t k;
+	int i, n;
+
+	if (conf_get_list(ctx, g, "sign", "mta", false, &l) != 1)
+		return;
+	n = config_setting_length(l);
+	if (n == 0) {
+		conf_err(ctx, l, "sign.mta",
+		         "is empty: nothing would be signed (leave it out to "
+		         "sign from every MTA service)");
+		return;
+	}
+	sg->mta = calloc((size_t)n, sizeof(*sg->mta));
+	if (sg->mta == NULL) {
+		conf_err_oom(ctx);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(l, (unsigned)i);
+		conf_path_index(path, "sign.mta", i);
+		if (conf_elem_string(ctx, e, path, &text) != 1)
+			continue;
+		for (k = 0; text[k] != '\0' && text[k] > 32 && text[k] < 127; k++)
+			;
+		if (k == 0 || text[k] != '\0' || k > CONF_MTA_NAME_MAX) {
+			conf_err(ctx, e, path,
+			         "'%s' is not an MTA service name (1..%d printable "
+			         "characters, no spaces)",
+			         text, CONF_MTA_NAME_MAX);
+			free(text);
+			continue;
+		}
+		sg->mta[sg->nmta++] = text;
 	}
 }
 
@@ -239,6 +282,7 @@ conf_sign_load(struct conf_ctx *ctx, const config_setting_t *root, struct conf_s
 	conf_sign_canon(ctx, g, sg);
 	conf_sign_hosts(ctx, g, sg);
 	conf_get_bool(ctx, g, "sign", "sign_authenticated", &sg->sign_authenticated);
+	conf_sign_mta(ctx, g, sg);
 	conf_sign_policy(ctx, g, sg);
 	conf_sign_headers(ctx, g, sg);
 	conf_get_bool(ctx, g, "sign", "oversign", &sg->oversign);

@@ -147,8 +147,8 @@ milter_text_reset(struct milter_text *t)
 static sfsistat
 milter_envfrom_decide(SMFICTX *ctx, struct milter_conn *c)
 {
-	const char *auth;
-	char detail[128];
+	const char *auth, *daemon_name;
+	char detail[160], printable[68];
 	bool internal;
 
 	milter_msg_end(c);
@@ -173,6 +173,14 @@ milter_envfrom_decide(SMFICTX *ctx, struct milter_conn *c)
 	                    &internal)) {
 		snprintf(detail, sizeof(detail), "(client %s)", c->client);
 		return milter_skip(ctx, c, POLICY_NOT_TRUSTED, detail);
+	}
+	daemon_name = smfi_getsymval(ctx, "{daemon_name}");
+	if (!policy_outgoing(c->st->conf, daemon_name)) {
+		log_printable(daemon_name != NULL ? daemon_name : "(none)", printable,
+		              sizeof(printable));
+		snprintf(detail, sizeof(detail), "({daemon_name} %s, client %s)", printable,
+		         c->client);
+		return milter_skip(ctx, c, POLICY_NOT_OUTGOING, detail);
 	}
 	if (milter_signer(c, detail, sizeof(detail)) != 0)
 		return milter_fail(ctx, c, POLICY_INTERNAL_ERROR, detail);

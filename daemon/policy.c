@@ -13,6 +13,7 @@ static const struct {
 } policy_reasons[POLICY_NREASONS] = {
     [POLICY_SIGN] = {"signed", "signed"},
     [POLICY_NOT_TRUSTED] = {"not internal and not authenticated", "not_trusted"},
+    [POLICY_NOT_OUTGOING] = {"MTA service not in sign.mta", "not_outgoing"},
     [POLICY_NO_FROM] = {"no From", "no_from"},
     [POLICY_SEVERAL_FROM] = {"several From", "several_from"},
     [POLICY_BAD_FROM] = {"From names no usable mailbox", "bad_from"},
@@ -52,6 +53,21 @@ policy_trusted(const struct conf *conf, const struct sockaddr *addr, const char 
 	if (in)
 		return true;
 	return conf->sign.sign_authenticated && auth_authen != NULL && auth_authen[0] != '\0';
+}
+
+bool
+policy_outgoing(const struct conf *conf, const char *daemon_name)
+{
+	size_t i;
+
+	if (conf->sign.mta == NULL)
+		return true;
+	if (daemon_name == NULL)
+		return false;
+	for (i = 0; i < conf->sign.nmta; i++)
+		if (strcasecmp(conf->sign.mta[i], daemon_name) == 0)
+			return true;
+	return false;
 }
 
 enum policy_reason

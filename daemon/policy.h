@@ -4,8 +4,9 @@
  * Contract
  * - Pure decisions on data the milter collected: no I/O, no logging, no globals. Thread-safe.
  * - A message is a candidate when its client is internal (conf_is_internal on the connect
- *   address) or it authenticated ({auth_authen} present) and sign_authenticated is on. Anything
- *   else passes unsigned, so the daemon is never an open signing service.
+ *   address) or it authenticated ({auth_authen} present) and sign_authenticated is on, and,
+ *   when sign.mta is set, it came through a listed MTA service ({daemon_name}). Anything else
+ *   passes unsigned, so the daemon is never an open signing service.
  * - The signing domain comes from the From header by dkim_addr_author() (dkim/dkim_addr.h), the
  *   rule p11dkim-sign follows too; policy_from_domain only names its outcome as a reason.
  * - Every outcome that is not "sign" has a reason (enum policy_reason) with fixed text for the
@@ -22,6 +23,7 @@
 enum policy_reason {
 	POLICY_SIGN = 0,
 	POLICY_NOT_TRUSTED,    /* neither internal nor authenticated */
+	POLICY_NOT_OUTGOING,   /* sign.mta is set and the MTA service is not in it */
 	POLICY_NO_FROM,        /* no From header */
 	POLICY_SEVERAL_FROM,   /* more than one From header */
 	POLICY_BAD_FROM,       /* From is not an address list, or names no mailbox */
@@ -44,6 +46,11 @@ const char *policy_reason_name(enum policy_reason);
  * gave no address): then only authentication counts. auth_authen may be NULL or "". */
 bool policy_trusted(const struct conf *, const struct sockaddr *addr, const char *auth_authen,
                     bool *internal);
+
+/* Whether the MTA service the message came through ({daemon_name}, NULL or "" when the MTA
+ * sent none) may have its mail signed: always when sign.mta is not set, else only a listed
+ * name (compared without case). */
+bool policy_outgoing(const struct conf *, const char *daemon_name);
 
 /* dkim_addr_author() with its result as a reason (POLICY_SIGN when domain is filled). */
 enum policy_reason policy_from_domain(unsigned nfrom, const char *from, unsigned nsender,

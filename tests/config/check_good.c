@@ -59,6 +59,7 @@ good_assert_sign_defaults(const struct conf *c)
 	good_assert_cidr(&c->sign.internal_hosts[0], AF_INET, "127.0.0.1", 32);
 	good_assert_cidr(&c->sign.internal_hosts[1], AF_INET6, "::1", 128);
 	ck_assert(c->sign.sign_authenticated);
+	ck_assert_ptr_null(c->sign.mta);
 	ck_assert_int_eq(c->sign.on_token_error, CONF_ON_ERROR_TEMPFAIL);
 }
 
@@ -128,6 +129,9 @@ START_TEST(test_good_full)
 	good_assert_cidr(&c->sign.internal_hosts[2], AF_INET6, "2001:db8::", 32);
 	good_assert_cidr(&c->sign.internal_hosts[3], AF_INET6, "fe80::1", 128);
 	ck_assert(!c->sign.sign_authenticated);
+	ck_assert_uint_eq(c->sign.nmta, 2);
+	ck_assert_str_eq(c->sign.mta[0], "ORIGINATING");
+	ck_assert_str_eq(c->sign.mta[1], "submission");
 	ck_assert_int_eq(c->sign.on_token_error, CONF_ON_ERROR_ACCEPT);
 	ck_assert_uint_eq(c->sign.nheaders, 5);
 	for (i = 0; i < 5; i++)

@@ -102,9 +102,9 @@ START_TEST(defaults_switched_on)
 	n = uncomment(example, path);
 	/* socket_umask user group pid_file log syslog_facility metrics_file
 	 * metrics_interval sessions borrow_timeout_ms allow_extractable
-	 * canonicalization sign_authenticated on_token_error headers oversign
-	 * expire_after resign: 18. */
-	ck_assert_int_eq(n, 18);
+	 * canonicalization sign_authenticated mta on_token_error headers oversign
+	 * expire_after resign: 19. */
+	ck_assert_int_eq(n, 19);
 	ck_assert_int_eq(chmod(path, 0600), 0);
 	c = load_all_ok(path);
 	ck_assert_uint_eq(c->socket_umask, 07);
@@ -112,6 +112,8 @@ START_TEST(defaults_switched_on)
 	ck_assert_str_eq(c->log, "syslog");
 	ck_assert_uint_eq(c->metrics_interval, 10);
 	ck_assert_uint_eq(c->token.borrow_timeout_ms, 5000);
+	ck_assert_uint_eq(c->sign.nmta, 1);
+	ck_assert_str_eq(c->sign.mta[0], "ORIGINATING");
 	ck_assert(c->sign.hdr_canon == CONF_CANON_RELAXED &&
 	          c->sign.body_canon == CONF_CANON_RELAXED);
 	ck_assert(c->sign.on_token_error == CONF_ON_ERROR_TEMPFAIL);

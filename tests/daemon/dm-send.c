@@ -4,16 +4,16 @@
  *
  * usage: dm-send -s SOCKET -m MESSAGE [-a CLIENT_ADDR] [-u AUTH_USER] [-q QUEUE_ID]
  *                [-b BODY_CHUNK] [-n COUNT] [-o OUT] [-t TIMEOUT_MS] [-x SMFIP_FLAGS]
- *                [-P MTA] [-A SMFIF_ACTIONS]
+ *                [-P MTA] [-A SMFIF_ACTIONS] [-D DAEMON_NAME]
  *
  * Sends MESSAGE COUNT times (default 1) on one connection. Prints one line per message on
  * stdout: "action=X signatures=N reply=TEXT stage=S" (X: c continue, a accept, t tempfail, ...;
  * S: the SMFIC_ command that drew the final answer, E for end of message), and after the last
  * one "elapsed_ms=N". -x withholds protocol flags (hex) from the offer, to act as an MTA
  * without them. -P offers what one MTA offers (mc_opts_mta(): postfix-2 ... postfix-6,
- * sendmail-8.13, sendmail-8.14); -A sets the offered actions (hex). -o writes the last message with
- * the milter's changes applied (CRLF line ends). Exit 0 when every message got an answer, 1 on a
- * protocol or I/O error, 2 on bad usage.
+ * sendmail-8.13, sendmail-8.14); -A sets the offered actions (hex); -D the {daemon_name} macro. -o
+ * writes the last message with the milter's changes applied (CRLF line ends). Exit 0 when every
+ * message got an answer, 1 on a protocol or I/O error, 2 on bad usage.
  */
 #include "config.h"
 
@@ -78,7 +78,7 @@ main(int argc, char **argv)
 	msg.mail_from = "sender@example.com";
 	msg.rcpts = rcpts;
 	msg.nrcpts = 1;
-	while ((c = getopt(argc, argv, "s:m:a:u:q:b:n:o:t:x:P:A:")) != -1) {
+	while ((c = getopt(argc, argv, "s:m:a:u:q:b:n:o:t:x:P:A:D:")) != -1) {
 		switch (c) {
 		case 's':
 			sock = optarg;
@@ -118,6 +118,9 @@ main(int argc, char **argv)
 			break;
 		case 'A':
 			opts.actions = (uint32_t)strtoul(optarg, NULL, 16);
+			break;
+		case 'D':
+			opts.daemon_name = optarg;
 			break;
 		default:
 			return 2;
