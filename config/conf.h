@@ -62,7 +62,23 @@ struct conf_cidr {
 	int family;
 	unsigned char addr[16];
 	unsigned prefix;
+	/* "10.1.0.0/16 example.com, example.org": the From domains clients of this block may
+	 * sign (each with its subdomains); NULL = every configured domain. */
+	char **domains;
+	size_t ndomains;
 };
+
+/* Which From domains an SMTP AUTH login may sign (sign.login_domains). */
+enum conf_login_rule {
+	CONF_LOGIN_OWN, /* its own domain (login@domain) and subdomains, and sign.login_map */
+	CONF_LOGIN_ANY, /* every configured domain (p11dkim before 0.2; rspamd's
+	                   allow_username_mismatch = true) */
+};
+
+/* A login without @domain (sign.bare_logins) that sign.login_map does not list. */
+enum conf_bare_login { CONF_BARE_REFUSE, CONF_BARE_ANY };
+
+struct conf_loginmap;
 
 struct conf_key {
 	char *selector; /* RFC 6376 selector syntax, as written */
@@ -101,7 +117,11 @@ struct conf_sign {
 	 * milter_macro_daemon_name=ORIGINATING on the submission service). */
 	char **mta;
 	size_t nmta;
-	enum conf_on_error on_token_error; /* default tempfail */
+	enum conf_login_rule login_domains; /* default own */
+	enum conf_bare_login bare_logins;   /* default refuse */
+	char *login_map;                    /* absolute path, or NULL */
+	struct conf_loginmap *loginmap;     /* its contents, read with the configuration */
+	enum conf_on_error on_token_error;  /* default tempfail */
 	/* NULL = dkim/ default list; if given: lowercased, no duplicates, contains
 	 * "from", each a valid RFC 5322 field name. */
 	char **headers;
@@ -184,5 +204,17 @@ const struct conf_domain *conf_signtable_lookup(const struct conf *, const char 
 /* true if addr (AF_INET / AF_INET6 sockaddr; IPv4-mapped IPv6 treated as
  * IPv4) is in internal_hosts. NULL or another family: false. */
 bool conf_is_internal(const struct conf *, const struct sockaddr *addr);
+
+/* true if domain is allowed (equal, or a subdomain of it; any case, trailing dot ignored). */
+bool conf_domain_within(const char *domain, const char *allowed);
+
+/* true if a client at addr, internal by conf_is_internal, may sign for from_domain: some
+ * internal_hosts block holding addr lists no domains, or lists one that from_domain is within.
+ * Thread-safe (read-only). */
+bool conf_internal_may_sign(const struct conf *, const struct sockaddr *addr,
+                            const char *from_domain);
+
+/* The domains sign.login_map gives login (exact match), or NULL with *n = 0. Thread-safe. */
+const char *const *conf_login_domains(const struct conf *, const char *login, size_t *n);
 
 #endif

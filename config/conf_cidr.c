@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config/conf_internal.h"
@@ -133,34 +134,80 @@ conf_cidr_match(const struct conf_cidr *c, int family, const unsigned char *addr
 	return ((c->addr[full] ^ addr[full]) & (unsigned char)(0xff << (8 - rest))) == 0;
 }
 
-bool
-conf_is_internal(const struct conf *conf, const struct sockaddr *sa)
+/* The address bytes and family of sa, an IPv4-mapped IPv6 address as IPv4; false for NULL or
+ * another family. */
+static bool
+conf_client_addr(const struct sockaddr *sa, int *family, const unsigned char **addr)
 {
 	const struct sockaddr_in *sin;
 	const struct sockaddr_in6 *sin6;
+
+	if (sa == NULL)
+		return false;
+	if (sa->sa_family == AF_INET) {
+		sin = (const struct sockaddr_in *)(const void *)sa;
+		*addr = (const unsigned char *)&sin->sin_addr;
+		*family = AF_INET;
+		return true;
+	}
+	if (sa->sa_family != AF_INET6)
+		return false;
+	sin6 = (const struct sockaddr_in6 *)(const void *)sa;
+	*addr = sin6->sin6_addr.s6_addr;
+	*family = AF_INET6;
+	if (memcmp(*addr, conf_v4mapped, 12) == 0) {
+		*addr += 12;
+		*family = AF_INET;
+	}
+	return true;
+}
+
+bool
+conf_is_internal(const struct conf *conf, const struct sockaddr *sa)
+{
 	const unsigned char *addr;
 	int family;
 	size_t i;
 
-	if (conf == NULL || sa == NULL)
+	if (conf == NULL || !conf_client_addr(sa, &family, &addr))
 		return false;
-	if (sa->sa_family == AF_INET) {
-		sin = (const struct sockaddr_in *)(const void *)sa;
-		addr = (const unsigned char *)&sin->sin_addr;
-		family = AF_INET;
-	} else if (sa->sa_family == AF_INET6) {
-		sin6 = (const struct sockaddr_in6 *)(const void *)sa;
-		addr = sin6->sin6_addr.s6_addr;
-		family = AF_INET6;
-		if (memcmp(addr, conf_v4mapped, 12) == 0) {
-			addr += 12;
-			family = AF_INET;
-		}
-	} else {
-		return false;
-	}
 	for (i = 0; i < conf->sign.ninternal; i++)
 		if (conf_cidr_match(&conf->sign.internal_hosts[i], family, addr))
 			return true;
 	return false;
+}
+
+bool
+conf_internal_may_sign(const struct conf *conf, const struct sockaddr *sa, const char *from_domain)
+{
+	const struct conf_cidr *c;
+	const unsigned char *addr;
+	int family;
+	size_t i, k;
+
+	if (conf == NULL || !conf_client_addr(sa, &family, &addr))
+		return false;
+	for (i = 0; i < conf->sign.ninternal; i++) {
+		c = &conf->sign.internal_hosts[i];
+		if (!conf_cidr_match(c, family, addr))
+			continue;
+		if (c->domains == NULL)
+			return true;
+		for (k = 0; k < c->ndomains; k++)
+			if (conf_domain_within(from_domain, c->domains[k]))
+				return true;
+	}
+	return false;
+}
+
+void
+conf_cidr_free_domains(struct conf_cidr *c)
+{
+	size_t k;
+
+	for (k = 0; k < c->ndomains; k++)
+		free(c->domains[k]);
+	free(c->domains);
+	c->domains = NULL;
+	c->ndomains = 0;
 }

@@ -17,6 +17,7 @@
 #define P11DKIM_CONFIG_CONF_INTERNAL_H
 
 #include <libconfig.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 
 #include "config/conf.h"
@@ -105,10 +106,20 @@ void conf_domains_load(struct conf_ctx *, const config_setting_t *root, struct c
 void conf_socket_parse(struct conf_ctx *, const config_setting_t *s, const char *path,
                        struct conf *);
 
+/* NULL if st describes a file we may trust (regular, not writable by group or others), else
+ * why not (conf_load.c; the login map is held to the same rule). */
+const char *conf_file_mode_why(const struct stat *st);
+
+/* The login map (conf_loginmap.c): reads sign.login_map; errors name the file and line. */
+struct conf_loginmap *conf_loginmap_load(struct conf_ctx *, const char *path);
+void conf_loginmap_free(struct conf_loginmap *);
+
 /* CIDR (conf_cidr.c): parses "addr" or "addr/prefix"; NULL or the reason in
  * why (a buffer of whylen bytes). */
 bool conf_cidr_parse(const char *text, struct conf_cidr *out, char *why, size_t whylen);
 bool conf_cidr_match(const struct conf_cidr *, int family, const unsigned char *addr);
+/* Frees the domain list of an internal_hosts block. */
+void conf_cidr_free_domains(struct conf_cidr *);
 
 /* Signing table (conf_signtable.c). build returns NULL on out of memory;
  * duplicate domains are reported by index pairs through dup (may be NULL). */

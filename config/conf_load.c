@@ -16,8 +16,7 @@
 
 #include "config/conf_internal.h"
 
-/* NULL if st describes a file we may trust, else why not. */
-static const char *
+const char *
 conf_file_mode_why(const struct stat *st)
 {
 	if (!S_ISREG(st->st_mode))
@@ -178,7 +177,11 @@ conf_free(struct conf *c)
 	free(c->token.token);
 	free(c->token.pin_file);
 	free(c->token.pin_env);
+	for (i = 0; i < c->sign.ninternal; i++)
+		conf_cidr_free_domains(&c->sign.internal_hosts[i]);
 	free(c->sign.internal_hosts);
+	free(c->sign.login_map);
+	conf_loginmap_free(c->sign.loginmap);
 	for (i = 0; i < c->sign.nmta; i++)
 		free(c->sign.mta[i]);
 	free(c->sign.mta);

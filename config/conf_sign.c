@@ -1,6 +1,7 @@
 /*
  * config/conf_sign.c: the sign { ... } group: canonicalization, who is
- * signed (internal_hosts, sign_authenticated, mta), what a token failure does, and
+ * signed (internal_hosts, sign_authenticated, mta, and for which domains: login_domains,
+ * bare_logins, login_map), what a token failure does, and
  * the signature's shape (headers, oversign, expire_after, resign).
  */
 #include <stdio.h>
@@ -11,8 +12,19 @@
 #include "config/conf_internal.h"
 
 static const char *const conf_sign_known[] = {
-    "canonicalization", "internal_hosts", "sign_authenticated", "mta",    "on_token_error",
-    "headers",          "oversign",       "expire_after",       "resign", NULL,
+    "canonicalization",
+    "internal_hosts",
+    "sign_authenticated",
+    "mta",
+    "login_domains",
+    "bare_logins",
+    "login_map",
+    "on_token_error",
+    "headers",
+    "oversign",
+    "expire_after",
+    "resign",
+    NULL,
 };
 
 /* x= must leave receivers time to verify; ten years is surely a mistake. */
@@ -66,11 +78,91 @@ conf_sign_canon(struct conf_ctx *ctx, const config_setting_t *g, struct conf_sig
 	free(v);
 }
 
+/* "CIDR" or "CIDR domain, domain...": a block and the From domains its clients may sign. */
+static bool
+conf_sign_host(struct conf_ctx *ctx, const config_setting_t *e, const char *path, char *text,
+               struct conf_cidr *c)
+{
+	char why[256], *rest, *tok, *save = NULL, **v;
+	const char *bad;
+	size_t len = strcspn(text, " \t");
+
+	rest = text[len] != '\0' ? text + len + 1 : NULL;
+	text[len] = '\0';
+	memset(c, 0, sizeof(*c));
+	if (!conf_cidr_parse(text, c, why, sizeof(why))) {
+		conf_err(ctx, e, path, "%s", why);
+		return false;
+	}
+	if (rest == NULL)
+		return true;
+	for (tok = strtok_r(rest, ", \t", &save); tok != NULL;
+	     tok = strtok_r(NULL, ", \t", &save)) {
+		if ((bad = conf_check_dns_name(tok)) != NULL) {
+			conf_err(ctx, e, path, "domain '%s' %s", tok, bad);
+			break;
+		}
+		v = realloc(c->domains, (c->ndomains + 1) * sizeof(*v));
+		if (v == NULL || (v[c->ndomains] = strdup(tok)) == NULL) {
+			if (v != NULL)
+				c->domains = v;
+			conf_err_oom(ctx);
+			break;
+		}
+		c->domains = v;
+		c->ndomains++;
+	}
+	if (tok != NULL || c->ndomains == 0) {
+		if (tok == NULL)
+			conf_err(ctx, e, path, "has no domain after the address block");
+		conf_cidr_free_domains(c);
+		return false;
+	}
+	return true;
+}
+
+static void
+conf_sign_logins(struct conf_ctx *ctx, const config_setting_t *g, struct conf_sign *sg)
+{
+	const config_setting_t *m;
+	char *v = NULL;
+	const char *why;
+
+	if (conf_get_string(ctx, g, "sign", "login_domains", false, &v) == 1) {
+		if (strcmp(v, "own") == 0)
+			sg->login_domains = CONF_LOGIN_OWN;
+		else if (strcmp(v, "any") == 0)
+			sg->login_domains = CONF_LOGIN_ANY;
+		else
+			conf_err(ctx, config_setting_get_member(g, "login_domains"),
+			         "sign.login_domains", "must be \"own\" or \"any\", not \"%s\"", v);
+		free(v);
+	}
+	if (conf_get_string(ctx, g, "sign", "bare_logins", false, &v) == 1) {
+		if (strcmp(v, "refuse") == 0)
+			sg->bare_logins = CONF_BARE_REFUSE;
+		else if (strcmp(v, "any") == 0)
+			sg->bare_logins = CONF_BARE_ANY;
+		else
+			conf_err(ctx, config_setting_get_member(g, "bare_logins"),
+			         "sign.bare_logins", "must be \"refuse\" or \"any\", not \"%s\"",
+			         v);
+		free(v);
+	}
+	if (conf_get_string(ctx, g, "sign", "login_map", false, &sg->login_map) != 1)
+		return;
+	m = config_setting_get_member(g, "login_map");
+	if ((why = conf_check_abs_path(sg->login_map)) != NULL)
+		conf_err(ctx, m, "sign.login_map", "%s", why);
+	else
+		sg->loginmap = conf_loginmap_load(ctx, sg->login_map);
+}
+
 static void
 conf_sign_hosts(struct conf_ctx *ctx, const config_setting_t *g, struct conf_sign *sg)
 {
 	config_setting_t *l, *e;
-	char path[CONF_PATH_MAX], why[256], *text;
+	char path[CONF_PATH_MAX], *text;
 	struct conf_cidr *v;
 	int i, n;
 
@@ -93,10 +185,8 @@ conf_sign_hosts(struct conf_ctx *ctx, const config_setting_t *g, struct conf_sig
 		conf_path_index(path, "sign.internal_hosts", i);
 		if (conf_elem_string(ctx, e, path, &text) != 1)
 			continue;
-		if (conf_cidr_parse(text, &v[sg->ninternal], why, sizeof(why)))
+		if (conf_sign_host(ctx, e, path, text, &v[sg->ninternal]))
 			sg->ninternal++;
-		else
-			conf_err(ctx, e, path, "%s", why);
 		free(text);
 	}
 }
@@ -283,6 +373,7 @@ conf_sign_load(struct conf_ctx *ctx, const config_setting_t *root, struct conf_s
 	conf_sign_hosts(ctx, g, sg);
 	conf_get_bool(ctx, g, "sign", "sign_authenticated", &sg->sign_authenticated);
 	conf_sign_mta(ctx, g, sg);
+	conf_sign_logins(ctx, g, sg);
 	conf_sign_policy(ctx, g, sg);
 	conf_sign_headers(ctx, g, sg);
 	conf_get_bool(ctx, g, "sign", "oversign", &sg->oversign);

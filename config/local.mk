@@ -10,6 +10,7 @@ config_libconf_la_SOURCES = \
 	config/conf_error.c \
 	config/conf_literal.c \
 	config/conf_load.c \
+	config/conf_loginmap.c \
 	config/conf_setting.c \
 	config/conf_sign.c \
 	config/conf_signtable.c \

@@ -144,6 +144,29 @@ milter_text_reset(struct milter_text *t)
 		t->p[0] = '\0';
 }
 
+static void
+milter_text_keep(struct milter_text *t, const char *value)
+{
+	size_t n = strlen(value);
+	char *p;
+
+	if (n >= MILTER_MAX_ADDR_VALUE) {
+		t->too_long = true;
+		return;
+	}
+	if (n + 1 > t->cap) {
+		p = realloc(t->p, n + 1);
+		if (p == NULL) {
+			t->too_long = true;
+			return;
+		}
+		t->p = p;
+		t->cap = n + 1;
+	}
+	memcpy(t->p, value, n + 1);
+	t->set = true;
+}
+
 static sfsistat
 milter_envfrom_decide(SMFICTX *ctx, struct milter_conn *c)
 {
@@ -192,35 +215,15 @@ milter_envfrom_decide(SMFICTX *ctx, struct milter_conn *c)
 	c->nfrom = c->nsender = 0;
 	milter_text_reset(&c->from);
 	milter_text_reset(&c->sender);
+	milter_text_reset(&c->login);
+	if (auth != NULL && auth[0] != '\0')
+		milter_text_keep(&c->login, auth);
 	c->nseen = 0;
 	c->dom = NULL;
 	c->nsig = 0;
 	log_debug("%s: candidate (%s%s%s)", milter_qid(ctx), internal ? "internal client " : "",
 	          internal ? c->client : "authenticated as ", internal ? "" : auth);
 	return SMFIS_CONTINUE;
-}
-
-static void
-milter_text_keep(struct milter_text *t, const char *value)
-{
-	size_t n = strlen(value);
-	char *p;
-
-	if (n >= MILTER_MAX_ADDR_VALUE) {
-		t->too_long = true;
-		return;
-	}
-	if (n + 1 > t->cap) {
-		p = realloc(t->p, n + 1);
-		if (p == NULL) {
-			t->too_long = true;
-			return;
-		}
-		t->p = p;
-		t->cap = n + 1;
-	}
-	memcpy(t->p, value, n + 1);
-	t->set = true;
 }
 
 static void
@@ -301,7 +304,7 @@ milter_eoh_decide(SMFICTX *ctx, struct milter_conn *c)
 	const struct conf *conf;
 	const struct conf_domain *d;
 	enum policy_reason r;
-	char detail[MILTER_DOMAIN_MAX + 128];
+	char detail[MILTER_DOMAIN_MAX + 160], who[144];
 	int n;
 
 	if (!c->active)
@@ -321,6 +324,11 @@ milter_eoh_decide(SMFICTX *ctx, struct milter_conn *c)
 	if (d == NULL) {
 		snprintf(detail, sizeof(detail), "for %s", c->domain);
 		return milter_skip(ctx, c, POLICY_NO_DOMAIN, detail);
+	}
+	if (!policy_may_sign(conf, c->have_addr ? (struct sockaddr *)&c->addr : NULL, c->client,
+	                     c->login.set ? c->login.p : NULL, c->domain, who, sizeof(who))) {
+		snprintf(detail, sizeof(detail), "%s (%s)", c->domain, who);
+		return milter_skip(ctx, c, POLICY_NOT_ALLOWED, detail);
 	}
 	if (!conf->sign.resign && milter_already_signed(c, d)) {
 		snprintf(detail, sizeof(detail), "by d=%s", d->domain);
@@ -419,6 +427,7 @@ milter_close(SMFICTX *ctx)
 	dkim_signer_free(c->signer);
 	free(c->from.p);
 	free(c->sender.p);
+	free(c->login.p);
 	free(c->hdr_value);
 	free(c);
 	(void)smfi_setpriv(ctx, NULL);

@@ -50,6 +50,7 @@ struct milter_conn {
 	char err_detail[128];
 	unsigned nfrom, nsender;
 	struct milter_text from, sender;
+	struct milter_text login; /* {auth_authen} at MAIL FROM, when authenticated */
 	struct milter_seen seen[MILTER_MAX_SEEN];
 	size_t nseen;
 	const struct conf_domain *dom;

@@ -2,9 +2,11 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
+#include "daemon/log.h"
 #include "daemon/policy.h"
 #include "dkim/dkim_addr.h"
 
@@ -19,6 +21,7 @@ static const struct {
     [POLICY_BAD_FROM] = {"From names no usable mailbox", "bad_from"},
     [POLICY_NO_SENDER] = {"From has several mailboxes and no usable Sender", "no_sender"},
     [POLICY_NO_DOMAIN] = {"no signing domain", "no_domain"},
+    [POLICY_NOT_ALLOWED] = {"sender may not sign for the domain", "not_allowed"},
     [POLICY_ALREADY_SIGNED] = {"already signed", "already_signed"},
     [POLICY_TOO_LARGE] = {"headers too large", "too_large"},
     [POLICY_BAD_HEADER] = {"malformed header", "bad_header"},
@@ -53,6 +56,44 @@ policy_trusted(const struct conf *conf, const struct sockaddr *addr, const char 
 	if (in)
 		return true;
 	return conf->sign.sign_authenticated && auth_authen != NULL && auth_authen[0] != '\0';
+}
+
+static bool
+policy_login_may_sign(const struct conf *conf, const char *login, const char *from_domain)
+{
+	const char *const *mapped;
+	const char *at;
+	size_t i, n;
+
+	if (conf->sign.login_domains == CONF_LOGIN_ANY)
+		return true;
+	at = strrchr(login, '@');
+	if (at != NULL && at[1] != '\0' && conf_domain_within(from_domain, at + 1))
+		return true;
+	mapped = conf_login_domains(conf, login, &n);
+	for (i = 0; i < n; i++)
+		if (conf_domain_within(from_domain, mapped[i]))
+			return true;
+	return at == NULL && mapped == NULL && conf->sign.bare_logins == CONF_BARE_ANY;
+}
+
+bool
+policy_may_sign(const struct conf *conf, const struct sockaddr *addr, const char *client,
+                const char *auth_authen, const char *from_domain, char *who, size_t wholen)
+{
+	char printable[128];
+
+	if (conf->sign.sign_authenticated && auth_authen != NULL && auth_authen[0] != '\0') {
+		if (policy_login_may_sign(conf, auth_authen, from_domain))
+			return true;
+		snprintf(who, wholen, "login %s",
+		         log_printable(auth_authen, printable, sizeof(printable)));
+		return false;
+	}
+	if (conf_internal_may_sign(conf, addr, from_domain))
+		return true;
+	snprintf(who, wholen, "client %s", client);
+	return false;
 }
 
 bool

@@ -29,6 +29,7 @@ enum policy_reason {
 	POLICY_BAD_FROM,       /* From is not an address list, or names no mailbox */
 	POLICY_NO_SENDER,      /* From with several mailboxes and no usable Sender */
 	POLICY_NO_DOMAIN,      /* the signing table has no entry for the domain */
+	POLICY_NOT_ALLOWED,    /* this login or client may not sign for the From domain */
 	POLICY_ALREADY_SIGNED, /* a DKIM-Signature with our d= and s= is present */
 	POLICY_TOO_LARGE,      /* headers beyond the signer's caps */
 	POLICY_BAD_HEADER,     /* a header the signer cannot take (bad field name) */
@@ -51,6 +52,19 @@ bool policy_trusted(const struct conf *, const struct sockaddr *addr, const char
  * sent none) may have its mail signed: always when sign.mta is not set, else only a listed
  * name (compared without case). */
 bool policy_outgoing(const struct conf *, const char *daemon_name);
+
+/*
+ * Whether the sender may sign for from_domain (the author domain, not yet the table entry).
+ * An authenticated sender (auth_authen non-empty and sign_authenticated on) follows the login
+ * rule, from an internal host too: sign.login_domains "any" allows every domain; "own" allows
+ * the domain after the login's last '@' and its subdomains, and the domains sign.login_map
+ * lists for the login; a login without '@' that the map does not list is allowed only with
+ * bare_logins = "any". Any other (internal) client follows the internal_hosts block(s) holding
+ * its address (conf_internal_may_sign). On refusal, who is "login L" or "client A" text for the
+ * log line (L made printable).
+ */
+bool policy_may_sign(const struct conf *, const struct sockaddr *addr, const char *client,
+                     const char *auth_authen, const char *from_domain, char *who, size_t wholen);
 
 /* dkim_addr_author() with its result as a reason (POLICY_SIGN when domain is filled). */
 enum policy_reason policy_from_domain(unsigned nfrom, const char *from, unsigned nsender,

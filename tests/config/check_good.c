@@ -60,6 +60,10 @@ good_assert_sign_defaults(const struct conf *c)
 	good_assert_cidr(&c->sign.internal_hosts[1], AF_INET6, "::1", 128);
 	ck_assert(c->sign.sign_authenticated);
 	ck_assert_ptr_null(c->sign.mta);
+	ck_assert_int_eq(c->sign.login_domains, CONF_LOGIN_OWN);
+	ck_assert_int_eq(c->sign.bare_logins, CONF_BARE_REFUSE);
+	ck_assert_ptr_null(c->sign.login_map);
+	ck_assert_ptr_null(c->sign.internal_hosts[0].domains);
 	ck_assert_int_eq(c->sign.on_token_error, CONF_ON_ERROR_TEMPFAIL);
 }
 
@@ -132,6 +136,8 @@ START_TEST(test_good_full)
 	ck_assert_uint_eq(c->sign.nmta, 2);
 	ck_assert_str_eq(c->sign.mta[0], "ORIGINATING");
 	ck_assert_str_eq(c->sign.mta[1], "submission");
+	ck_assert_int_eq(c->sign.login_domains, CONF_LOGIN_ANY);
+	ck_assert_int_eq(c->sign.bare_logins, CONF_BARE_ANY);
 	ck_assert_int_eq(c->sign.on_token_error, CONF_ON_ERROR_ACCEPT);
 	ck_assert_uint_eq(c->sign.nheaders, 5);
 	for (i = 0; i < 5; i++)
@@ -186,6 +192,52 @@ START_TEST(test_good_defaults)
 	ck_assert_uint_eq(c->ndomains, 0);
 	ck_assert_ptr_null(conf_signtable_lookup(c, "example.com"));
 	conf_free(c);
+}
+END_TEST
+
+/* An internal_hosts block may name the domains its clients sign (issue 16, H1). */
+START_TEST(test_good_host_domains)
+{
+	struct conf *c = ct_load_ok("hostdomains.conf", CT_TOKEN
+	                            "sign = { internal_hosts = [ \"10.1.0.0/16 example.com, "
+	                            "example.org\", \"127.0.0.1\" ]; };\n");
+	struct sockaddr_in in;
+
+	ck_assert_uint_eq(c->sign.ninternal, 2);
+	ck_assert_uint_eq(c->sign.internal_hosts[0].ndomains, 2);
+	ck_assert_str_eq(c->sign.internal_hosts[0].domains[1], "example.org");
+	ck_assert_ptr_null(c->sign.internal_hosts[1].domains);
+	memset(&in, 0, sizeof(in));
+	in.sin_family = AF_INET;
+	inet_pton(AF_INET, "10.1.2.3", &in.sin_addr);
+	ck_assert(conf_internal_may_sign(c, (struct sockaddr *)&in, "mail.example.com"));
+	ck_assert(!conf_internal_may_sign(c, (struct sockaddr *)&in, "example.net"));
+	inet_pton(AF_INET, "127.0.0.1", &in.sin_addr);
+	ck_assert(conf_internal_may_sign(c, (struct sockaddr *)&in, "example.net"));
+	inet_pton(AF_INET, "192.0.2.1", &in.sin_addr);
+	ck_assert(!conf_internal_may_sign(c, (struct sockaddr *)&in, "example.com"));
+	conf_free(c);
+}
+END_TEST
+
+static const struct {
+	const char *domain, *allowed;
+	bool within;
+} within_cases[] = {
+    {"example.com", "example.com", true},
+    {"EXAMPLE.com.", "example.COM", true},
+    {"a.b.example.com", "example.com", true},
+    {"badexample.com", "example.com", false},
+    {"example.com", "a.example.com", false},
+    {"com", "example.com", false},
+    {"example.com", "", false},
+    {"xexample.com", "example.com", false},
+};
+
+START_TEST(test_good_domain_within)
+{
+	ck_assert_int_eq(conf_domain_within(within_cases[_i].domain, within_cases[_i].allowed),
+	                 within_cases[_i].within);
 }
 END_TEST
 
@@ -410,6 +462,9 @@ ct_suite_good(void)
 	tcase_add_test(tc, test_good_design);
 	tcase_add_test(tc, test_good_full);
 	tcase_add_test(tc, test_good_defaults);
+	tcase_add_test(tc, test_good_host_domains);
+	tcase_add_loop_test(tc, test_good_domain_within, 0,
+	                    sizeof(within_cases) / sizeof(within_cases[0]));
 	tcase_add_test(tc, test_good_no_internal);
 	tcase_add_loop_test(tc, test_good_socket, 0,
 	                    (int)(sizeof(socket_cases) / sizeof(socket_cases[0])));

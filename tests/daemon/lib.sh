@@ -5,7 +5,8 @@
 #                         for sel "rsa" / "ed" of example.com, example.org and example.net
 #   dt_conf FILE [EXTRA]  writes a configuration (unix socket $T/p11dkim.sock, log to stderr);
 #                         EXTRA and $DT_EXTRA are libconfig text appended verbatim; DT_DOMAINS,
-#                         DT_SIGN, DT_MODULE and DT_SOCKET override the parts
+#                         DT_SIGN, DT_INTERNAL, DT_SIGN_AUTH, DT_MODULE and DT_SOCKET override
+#                         the parts
 #   dt_start CONF         starts p11dkim -f, waits until it serves; $DT_PID, log in $T/log
 #   dt_stop               SIGTERM, waits, asserts exit status 0
 #   dt_send OUT MSG ARGS  runs dm-send (ARGS: -a ADDR, -u USER, ...); result line in $DT_RESULT
@@ -108,6 +109,7 @@ EOF
 }
 
 dt_conf() {
+	_internal=${DT_INTERNAL:-'[ "127.0.0.1", "::1", "10.1.0.0/16" ]'}
 	cat >"$1" <<EOF
 socket = "$DT_SOCKET";
 log = "stderr";
@@ -119,8 +121,8 @@ token: {
 };
 sign: {
   $DT_SIGN
-  internal_hosts = [ "127.0.0.1", "::1", "10.1.0.0/16" ];
-  sign_authenticated = true;
+  internal_hosts = $_internal;
+  sign_authenticated = ${DT_SIGN_AUTH:-true};
 };
 domains = ( $DT_DOMAINS );
 ${DT_EXTRA:-}

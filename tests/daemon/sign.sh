@@ -77,7 +77,7 @@ dt_send "$T/out.nonrext" "$M/internal" -q Q2NONREXT -a 192.0.2.7 -x ff080
 dt_expect "action=a signatures=0"
 
 # External but authenticated with SMTP AUTH.
-dt_send "$T/out.auth" "$M/internal" -q Q3AUTH -a 192.0.2.7 -u alice
+dt_send "$T/out.auth" "$M/internal" -q Q3AUTH -a 192.0.2.7 -u alice@example.com
 dt_expect "action=c signatures=2"
 dt_verify "$T/out.auth" 2
 dt_log_has "Q3AUTH: signed: d=example.com"

@@ -94,7 +94,7 @@ run outside --socket "unix:$T/relaxed.sock" --messages 3 --client-addr 192.0.2.7
 	--message "$T/m1.eml"
 expect outside messages -eq 3
 expect outside signatures -eq 0
-run auth --socket "unix:$T/relaxed.sock" --messages 3 --client-addr 192.0.2.7 --auth alice \
+run auth --socket "unix:$T/relaxed.sock" --messages 3 --client-addr 192.0.2.7 --auth alice@example.com \
 	--message "$T/m1.eml" --print "$T/auth.eml"
 expect auth signatures -eq 3
 verify "$T/auth.eml"
