@@ -65,7 +65,9 @@ dkim_canon_relaxed(struct dkim_buf *b, const char *field, size_t len)
 	vstart = (size_t)(colon - field) + (colon < field + len ? 1 : 0);
 	for (i = vstart; i < len; i++) {
 		char c = field[i];
-		if (c == '\r' || c == '\n')
+		/* Unfolding removes line ends only (RFC 6376 3.4.2): CRLF, or the bare LF Postfix
+		 * sends for one; a lone CR is a character of the value, as verifiers keep it. */
+		if (c == '\n' || (c == '\r' && i + 1 < len && field[i + 1] == '\n'))
 			continue;
 		if (c == ' ' || c == '\t') {
 			wsp = true;

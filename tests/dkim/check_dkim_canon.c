@@ -43,6 +43,9 @@ static const struct hdr_case hdr_cases[] = {
     {"To", " a,\n\tb,\r\n c", "To: a,\r\n\tb,\r\n c\r\n", "to:a, b, c\r\n"},
     /* 8-bit (RFC 6532) bytes are kept */
     {"Subject", " caf\xc3\xa9  x", "Subject: caf\xc3\xa9  x\r\n", "subject:caf\xc3\xa9 x\r\n"},
+    /* a lone CR is part of the value, not a line end (issue 16, L10) */
+    {"X", " a\rb", "X: a\rb\r\n", "x:a\rb\r\n"},
+    {"X", " a \r b", "X: a \r b\r\n", "x:a \r b\r\n"},
     /* a CRLF already present is not doubled */
     {"X", " a\r\n b", "X: a\r\n b\r\n", "x:a b\r\n"},
 };
