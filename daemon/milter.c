@@ -87,7 +87,7 @@ milter_fail(SMFICTX *ctx, struct milter_conn *c, enum policy_reason r, const cha
 static sfsistat
 milter_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 {
-	struct milter_conn *c = smfi_getpriv(ctx);
+	struct milter_conn *c = milter_conn_get(ctx);
 	size_t len = 0;
 
 	if (c == NULL)
@@ -424,6 +424,7 @@ milter_close(SMFICTX *ctx)
 		log_info("%s: not signed: connection closed before the end of the message",
 		         milter_qid(ctx));
 	milter_msg_end(c);
+	milter_conn_keep_options(ctx, c);
 	dkim_signer_free(c->signer);
 	free(c->from.p);
 	free(c->sender.p);

@@ -72,6 +72,11 @@ sfsistat milter_fail(SMFICTX *ctx, struct milter_conn *c, enum policy_reason r, 
 sfsistat milter_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
                           unsigned long f3, unsigned long *pf0, unsigned long *pf1,
                           unsigned long *pf2, unsigned long *pf3);
+/* The connection's struct, made when missing: at negotiation, and again at the CONNECT that
+ * follows SMFIC_QUIT_NC, with the options negotiated before (milter_conn_keep_options, called
+ * by xxfi_close). NULL when out of memory (logged). */
+struct milter_conn *milter_conn_get(SMFICTX *ctx);
+void milter_conn_keep_options(SMFICTX *ctx, const struct milter_conn *c);
 /* The header value as the MTA received it: value itself, or (without SMFIP_HDR_LEADSPC) value
  * with the one space the MTA removed put back, in c's buffer. NULL when out of memory. */
 const char *milter_header_value(struct milter_conn *c, const char *value);

@@ -88,15 +88,8 @@ milter_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long
 		metrics_mta_refused(milter_env->metrics);
 		return SMFIS_REJECT;
 	}
-	c = smfi_getpriv(ctx);
-	if (c == NULL) {
-		c = calloc(1, sizeof(*c));
-		if (c == NULL || smfi_setpriv(ctx, c) != MI_SUCCESS) {
-			free(c);
-			log_err("out of memory for a new connection");
-			return SMFIS_TEMPFAIL;
-		}
-	}
+	if ((c = milter_conn_get(ctx)) == NULL)
+		return SMFIS_TEMPFAIL;
 	*pf0 = SMFIF_ADDHDRS;
 	*pf1 = f1 & want;
 	*pf2 = 0;
@@ -134,4 +127,52 @@ milter_header_value(struct milter_conn *c, const char *value)
 	c->hdr_value[0] = ' ';
 	memcpy(c->hdr_value + 1, value, n + 1);
 	return c->hdr_value;
+}
+
+/*
+ * SMFIC_QUIT_NC ends an SMTP session but keeps the milter connection: libmilter calls
+ * xxfi_close (which frees the per-connection struct) and then takes a new CONNECT on the same
+ * context without negotiating again. What was negotiated is kept per thread (libmilter serves
+ * a connection on one thread) with the context it belongs to, so the struct made again at that
+ * CONNECT has the same options. Without a match (never seen with libmilter), the defaults are
+ * what every negotiation with libmilter gives: every no-reply flag, and the leading space of
+ * protocol 6, the only one with QUIT_NC.
+ */
+static _Thread_local struct {
+	SMFICTX *ctx;
+	bool nr_hdr, nr_body, nr_conn, nr_eoh, leadspc;
+} milter_last;
+
+void
+milter_conn_keep_options(SMFICTX *ctx, const struct milter_conn *c)
+{
+	milter_last.ctx = ctx;
+	milter_last.nr_hdr = c->nr_hdr;
+	milter_last.nr_body = c->nr_body;
+	milter_last.nr_conn = c->nr_conn;
+	milter_last.nr_eoh = c->nr_eoh;
+	milter_last.leadspc = c->leadspc;
+}
+
+struct milter_conn *
+milter_conn_get(SMFICTX *ctx)
+{
+	struct milter_conn *c = smfi_getpriv(ctx);
+	bool same;
+
+	if (c != NULL)
+		return c;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL || smfi_setpriv(ctx, c) != MI_SUCCESS) {
+		free(c);
+		log_err("out of memory for a new connection");
+		return NULL;
+	}
+	same = milter_last.ctx == ctx;
+	c->nr_hdr = same ? milter_last.nr_hdr : true;
+	c->nr_body = same ? milter_last.nr_body : true;
+	c->nr_conn = same ? milter_last.nr_conn : true;
+	c->nr_eoh = same ? milter_last.nr_eoh : true;
+	c->leadspc = same ? milter_last.leadspc : true;
+	return c;
 }

@@ -4,7 +4,7 @@
  *
  * usage: dm-send -s SOCKET -m MESSAGE [-a CLIENT_ADDR] [-u AUTH_USER] [-q QUEUE_ID]
  *                [-b BODY_CHUNK] [-n COUNT] [-o OUT] [-t TIMEOUT_MS] [-x SMFIP_FLAGS]
- *                [-P MTA] [-A SMFIF_ACTIONS] [-D DAEMON_NAME]
+ *                [-P MTA] [-A SMFIF_ACTIONS] [-D DAEMON_NAME] [-N]
  *
  * Sends MESSAGE COUNT times (default 1) on one connection. Prints one line per message on
  * stdout: "action=X signatures=N reply=TEXT stage=S" (X: c continue, a accept, t tempfail, ...;
@@ -69,7 +69,7 @@ main(int argc, char **argv)
 	char err[512];
 	long count = 1, i;
 	enum mc_status st;
-	int c, rc = 0;
+	int c, rc = 0, new_session = 0;
 	FILE *f;
 
 	memset(&msg, 0, sizeof(msg));
@@ -78,7 +78,7 @@ main(int argc, char **argv)
 	msg.mail_from = "sender@example.com";
 	msg.rcpts = rcpts;
 	msg.nrcpts = 1;
-	while ((c = getopt(argc, argv, "s:m:a:u:q:b:n:o:t:x:P:A:D:")) != -1) {
+	while ((c = getopt(argc, argv, "s:m:a:u:q:b:n:o:t:x:P:A:D:N")) != -1) {
 		switch (c) {
 		case 's':
 			sock = optarg;
@@ -122,6 +122,12 @@ main(int argc, char **argv)
 		case 'D':
 			opts.daemon_name = optarg;
 			break;
+		case 'N':
+			/* As Sendmail: QUIT_NC right after the end of the message (libmilter
+			 * ignores it after an ABORT, which Postfix-like clients send). */
+			new_session = 1;
+			opts.abort_after_message = 0;
+			break;
 		default:
 			return 2;
 		}
@@ -141,6 +147,12 @@ main(int argc, char **argv)
 	mc_result_init(&res);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < count; i++) {
+		if (i > 0 && new_session && (st = milter_client_new_session(conn)) != MC_OK) {
+			fprintf(stderr, "dm-send: new session: %s: %s\n", mc_strerror(st),
+			        milter_client_error(conn));
+			rc = 1;
+			break;
+		}
 		st = milter_client_send(conn, &msg, &res);
 		if (st != MC_OK) {
 			fprintf(stderr, "dm-send: send: %s: %s\n", mc_strerror(st),

@@ -53,6 +53,13 @@ for canon in relaxed/relaxed simple/simple; do
 	dt_log_has "the MTA speaks milter protocol 2 or a restricted 6"
 	dt_wait_metric "p11dkim_mta_connections_without_leadspc_total 12"
 
+	# An MTA that reuses its milter connection (SMFIC_QUIT_NC, then CONNECT again without a
+	# new negotiation): every session's message is signed (issue 16, L9).
+	"$DT_SEND" -s "$DT_SOCKET" -m "$M/plain" -q QNC -P sendmail-8.14 -n 3 -N >"$T/res.nc" ||
+		dt_fail "dm-send with SMFIC_QUIT_NC"
+	[ "$(grep -c '^action=c signatures=2' "$T/res.nc")" = 3 ] ||
+		{ cat "$T/res.nc"; dt_fail "after SMFIC_QUIT_NC a session was not signed"; }
+
 	# An MTA that does not allow adding header fields: refused at negotiation, said and counted.
 	st=0
 	"$DT_SEND" -s "$DT_SOCKET" -m "$M/plain" -A 1fe >"$T/res.noadd" 2>&1 || st=$?

@@ -427,6 +427,20 @@ milter_client_error(const struct mc_conn *c)
 	return c != NULL ? c->err : "";
 }
 
+enum mc_status
+milter_client_new_session(struct mc_conn *c)
+{
+	enum mc_status st;
+
+	if (c == NULL || c->state == MC_ST_ERROR || c->version < 6)
+		return MC_ERR_STATE;
+	if ((st = mc_wire_put(&c->w, SMFIC_QUIT_NC, NULL, NULL, 0)) != MC_OK ||
+	    (st = mc_wire_flush(&c->w)) != MC_OK)
+		return mc_proto_fail(c, st, c->w.err);
+	c->state = MC_ST_READY;
+	return MC_OK;
+}
+
 void
 milter_client_close(struct mc_conn *c)
 {

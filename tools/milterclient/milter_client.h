@@ -164,6 +164,10 @@ void milter_client_negotiated(const struct mc_conn *conn, uint32_t *version, uin
                               uint32_t *protocol);
 /* Detail of the last error on this connection ("" if none). */
 const char *milter_client_error(const struct mc_conn *conn);
+/* Ends the SMTP session on this milter connection without closing it (SMFIC_QUIT_NC, protocol 6
+ * only): the next message starts a new session with CONNECT and HELO, as an MTA that reuses
+ * milter connections does. MC_ERR_STATE below protocol 6 or after an error. */
+enum mc_status milter_client_new_session(struct mc_conn *conn);
 /* Sends SMFIC_QUIT (if the connection is still good) and frees everything. */
 void milter_client_close(struct mc_conn *conn);
 
