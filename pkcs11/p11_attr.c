@@ -17,6 +17,7 @@ p11_attr_get(CK_FUNCTION_LIST_PTR fl, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h,
 {
 	CK_ATTRIBUTE a = {type, NULL, 0};
 	unsigned char *v;
+	CK_ULONG cap;
 	CK_RV rv;
 
 	*val = NULL;
@@ -28,7 +29,10 @@ p11_attr_get(CK_FUNCTION_LIST_PTR fl, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h,
 	if ((v = malloc(a.ulValueLen + 1)) == NULL)
 		return CKR_HOST_MEMORY;
 	a.pValue = v;
-	if ((rv = fl->C_GetAttributeValue(s, h, &a, 1)) != CKR_OK || a.ulValueLen > P11_ATTR_MAX) {
+	cap = a.ulValueLen;
+	/* The second answer is believed only within the buffer given: a module that now reports
+	   more would have the terminating NUL written past it. */
+	if ((rv = fl->C_GetAttributeValue(s, h, &a, 1)) != CKR_OK || a.ulValueLen > cap) {
 		free(v);
 		return rv != CKR_OK ? rv : CKR_GENERAL_ERROR;
 	}

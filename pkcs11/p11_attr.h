@@ -11,6 +11,9 @@
 
 #include <p11-kit/pkcs11.h>
 
+/* A variable-length attribute (at most 16 KiB): sized by a first call, read by a second; a
+   second length larger than the first is refused (CKR_GENERAL_ERROR), *val NULL and *len 0 on
+   any error. */
 CK_RV p11_attr_get(CK_FUNCTION_LIST_PTR, CK_SESSION_HANDLE, CK_OBJECT_HANDLE, CK_ATTRIBUTE_TYPE,
                    unsigned char **val, size_t *len);
 CK_RV p11_attr_ulong(CK_FUNCTION_LIST_PTR, CK_SESSION_HANDLE, CK_OBJECT_HANDLE, CK_ATTRIBUTE_TYPE,

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "pkcs11/p11_attr.h"
 #include "tests/pkcs11/testlib.h"
 #include "tests/lib/check_main.h"
 
@@ -535,6 +536,48 @@ START_TEST(test_list_keys)
 }
 END_TEST
 
+/* A module that reports a longer value the second time than it said the first (L14). */
+static CK_ULONG attr_first, attr_second;
+static CK_RV
+attr_liar(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_PTR t, CK_ULONG n)
+{
+	(void)s;
+	(void)h;
+	(void)n;
+	if (t->pValue == NULL) {
+		t->ulValueLen = attr_first;
+		return CKR_OK;
+	}
+	memset(t->pValue, 'x', attr_first < t->ulValueLen ? attr_first : t->ulValueLen);
+	t->ulValueLen = attr_second;
+	return CKR_OK;
+}
+
+START_TEST(test_attr_second_length)
+{
+	CK_FUNCTION_LIST fl = {.C_GetAttributeValue = attr_liar};
+	unsigned char *v;
+	size_t len;
+
+	attr_first = 8;
+	attr_second = 8;
+	ck_assert_int_eq(p11_attr_get(&fl, 1, 1, CKA_LABEL, &v, &len), CKR_OK);
+	ck_assert_uint_eq(len, 8);
+	free(v);
+	/* Longer the second time: refused, nothing written past the buffer. */
+	attr_second = 200;
+	ck_assert_int_ne(p11_attr_get(&fl, 1, 1, CKA_LABEL, &v, &len), CKR_OK);
+	ck_assert_ptr_null(v);
+	ck_assert_uint_eq(len, 0);
+	/* Shorter is fine: the value is what was written. */
+	attr_second = 3;
+	ck_assert_int_eq(p11_attr_get(&fl, 1, 1, CKA_LABEL, &v, &len), CKR_OK);
+	ck_assert_uint_eq(len, 3);
+	ck_assert_str_eq((char *)v, "xxx");
+	free(v);
+}
+END_TEST
+
 static Suite *
 p11_suite(void)
 {
@@ -554,6 +597,7 @@ p11_suite(void)
 	tcase_add_test(tc, test_bad_input);
 	tcase_add_test(tc, test_fork);
 	tcase_add_test(tc, test_list_keys);
+	tcase_add_test(tc, test_attr_second_length);
 	suite_add_tcase(s, tc);
 	return s;
 }
