@@ -92,7 +92,11 @@ struct p11_pool {
 };
 p11_status p11_pool_init(struct p11_pool *, unsigned n, unsigned timeout_ms);
 void p11_pool_destroy(struct p11_pool *);
-/* A free slot, or NULL after timeout_ms. */
+/* Only before any borrow: n slots (n <= p->n) and as many semaphore tokens, when the token
+   allowed fewer sessions than asked. */
+void p11_pool_shrink(struct p11_pool *, unsigned n);
+/* A free slot, or NULL after timeout_ms (or when no free slot is found though the semaphore
+   said one was, which a correct count never does). */
 struct p11_pool_slot *p11_pool_borrow(struct p11_pool *);
 /* That slot if it is free now, else NULL without waiting. */
 struct p11_pool_slot *p11_pool_try_borrow_slot(struct p11_pool *, struct p11_pool_slot *);

@@ -55,12 +55,26 @@ p11_pool_claim(struct p11_pool *p, struct p11_pool_slot *s)
 	return true;
 }
 
+void
+p11_pool_shrink(struct p11_pool *p, unsigned n)
+{
+	/* Nothing is lent yet, so each surplus token is there to take: the semaphore must count
+	   the slots that exist, or a borrower passes it with no slot to claim. */
+	while (p->n > n && sem_trywait(&p->free) == 0)
+		p->n--;
+}
+
+/* Passes over the slots before a borrower gives up: with the semaphore right one is always
+ * enough but for races lost to other scanners, so reaching it means the count is wrong. */
+#define P11_POOL_MAX_SCANS 1000
+
 /* Claims a free slot, preferring one whose session is open (no C_OpenSession needed). The
- * caller holds a token of p->free, so one is free. */
+ * caller holds a token of p->free, so one is free; NULL (the token given back) if the scan
+ * still finds none after P11_POOL_MAX_SCANS passes, rather than spin. */
 static struct p11_pool_slot *
 p11_pool_pick(struct p11_pool *p)
 {
-	for (;;) {
+	for (unsigned scan = 0; scan < P11_POOL_MAX_SCANS; scan++) {
 		for (unsigned i = 0; i < p->n; i++)
 			if (atomic_load(&p->slots[i].open) && !atomic_load(&p->slots[i].busy) &&
 			    p11_pool_claim(p, &p->slots[i]))
@@ -69,6 +83,8 @@ p11_pool_pick(struct p11_pool *p)
 			if (p11_pool_claim(p, &p->slots[i]))
 				return &p->slots[i];
 	}
+	sem_post(&p->free);
+	return NULL;
 }
 
 struct p11_pool_slot *

@@ -273,7 +273,7 @@ p11_token_fill_pool(p11_token *tok, struct p11_error *err)
 		if (st != P11_OK && i == 0)
 			return st;
 		if (st != P11_OK && err != NULL && err->rv == CKR_SESSION_COUNT) {
-			tok->pool.n = i; /* the token allows fewer sessions than asked */
+			p11_pool_shrink(&tok->pool, i); /* the token allows fewer than asked */
 			break;
 		}
 		if (st != P11_OK)

@@ -42,7 +42,9 @@ static struct {
 	CK_RV rv_sign, rv_init, rv_open;
 	struct timespec absent_until;
 	unsigned latency_ms;
+	unsigned long session_limit; /* 0: none */
 } pf_cmd;
+static unsigned long pf_sessions; /* open through this module, for session_limit */
 static struct p11fault_stats pf_stats;
 static struct {
 	CK_SESSION_HANDLE h;
@@ -90,6 +92,7 @@ pf_close_all(void)
 	if (pf_real->C_GetSlotList(CK_FALSE, slots, &n) == CKR_OK)
 		for (CK_ULONG i = 0; i < n; i++)
 			pf_real->C_CloseAllSessions(slots[i]);
+	pf_sessions = 0;
 	pf_stats.closed_all++;
 }
 
@@ -137,6 +140,8 @@ pf_apply(const char *line)
 			pf_cmd.absent_until.tv_nsec -= 1000000000L;
 		}
 		pf_pending_close = true;
+	} else if (strcmp(cmd, "session_limit") == 0 && n >= 2) {
+		pf_cmd.session_limit = a;
 	} else if (strcmp(cmd, "latency_ms") == 0 && n >= 2) {
 		pf_cmd.latency_ms = (unsigned)a;
 	} else if (strcmp(cmd, "reset") == 0) {
@@ -296,6 +301,7 @@ pf_Finalize(CK_VOID_PTR r)
 
 	pthread_mutex_lock(&pf_mu);
 	memset(pf_track, 0, sizeof(pf_track));
+	pf_sessions = 0;
 	pf_dump();
 	pthread_mutex_unlock(&pf_mu);
 	return rv;
@@ -329,9 +335,17 @@ pf_OpenSession(CK_SLOT_ID slot, CK_FLAGS fl, CK_VOID_PTR app, CK_NOTIFY n, CK_SE
 		pf_cmd.fail_open--;
 		rv = pf_cmd.rv_open;
 		pf_stats.faults++;
+	} else if (pf_cmd.session_limit > 0 && pf_sessions >= pf_cmd.session_limit) {
+		rv = CKR_SESSION_COUNT;
+		pf_stats.faults++;
 	}
 	pthread_mutex_unlock(&pf_mu);
-	return pf_ret(rv != 0 ? rv : pf_real->C_OpenSession(slot, fl, app, n, s));
+	if (rv == 0 && (rv = pf_real->C_OpenSession(slot, fl, app, n, s)) == CKR_OK) {
+		pthread_mutex_lock(&pf_mu);
+		pf_sessions++;
+		pthread_mutex_unlock(&pf_mu);
+	}
+	return pf_ret(rv);
 }
 
 static CK_RV
@@ -343,6 +357,8 @@ pf_CloseSession(CK_SESSION_HANDLE s)
 	(void)pf_enter();
 	rv = pf_real->C_CloseSession(s);
 	pthread_mutex_lock(&pf_mu);
+	if (rv == CKR_OK && pf_sessions > 0)
+		pf_sessions--;
 	if ((i = pf_slot_of(s, false)) >= 0)
 		pf_track[i].signing = false;
 	pthread_mutex_unlock(&pf_mu);

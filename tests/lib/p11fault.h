@@ -14,13 +14,15 @@
  *   fail_sign N CKR   the next N C_Sign calls return CKR (the real C_Sign is not called)
  *   fail_init N CKR   the next N C_Initialize calls return CKR
  *   fail_open N CKR   the next N C_OpenSession calls return CKR
+ *   session_limit N   C_OpenSession answers CKR_SESSION_COUNT while N sessions opened through
+ *                     this module are open (0 = no limit; stays until changed)
  *   close_sessions    now: C_CloseAllSessions on every slot (sessions die under the caller, and
  *                     the application is logged out, as when a token resets)
  *   absent_ms T       for T ms from now the token is absent: its sessions are closed at once;
  *                     C_GetSlotList(present) omits it, C_GetTokenInfo and C_OpenSession answer
  *                     CKR_TOKEN_NOT_PRESENT, calls on sessions CKR_DEVICE_REMOVED
  *   latency_ms T      every C_Sign first sleeps T ms (0 = none; stays until changed)
- *   reset             clears pending failures, absence and latency
+ *   reset             clears pending failures, absence, latency and the session limit
  *   dump              writes the counters to P11FAULT_STATS now
  *
  * Counters, also readable in-process with dlsym(handle, "p11fault_get_stats"):

@@ -353,6 +353,71 @@ START_TEST(test_pool_timeout)
 }
 END_TEST
 
+/* A token that allows fewer sessions than asked (M4): the pool shrinks at start, and a borrower
+   finding every remaining session busy waits borrow_timeout_ms and gets none; it must not pass
+   the semaphore for a slot that no longer exists and spin. */
+struct shrunk {
+	struct p11_pool *pool;
+	atomic_bool done;
+	struct p11_pool_slot *got;
+};
+
+static void *
+shrunk_run(void *arg)
+{
+	struct shrunk *w = arg;
+
+	w->got = p11_pool_borrow(w->pool);
+	atomic_store(&w->done, true);
+	return NULL;
+}
+
+START_TEST(test_pool_shrunk)
+{
+	struct p11_token_opts o;
+	struct p11_error err;
+	struct p11_stats ps;
+	struct p11_pool_slot *a, *b;
+	struct shrunk w = {0};
+	unsigned char tbs[32] = {6}, sig[64];
+	size_t slen = sizeof(sig);
+	p11_token *tok;
+	pthread_t th;
+	int free_now;
+	unsigned i;
+
+	tl_fault("session_limit 2");
+	tl_opts(&o, true);
+	o.sessions = 4;
+	o.borrow_timeout_ms = 200;
+	tok = p11_token_open(&o, &err);
+	ck_assert_msg(tok != NULL, "%s", err.msg);
+	p11_token_stats(tok, &ps);
+	ck_assert_uint_eq(ps.sessions, 2);
+	ck_assert_int_eq(sem_getvalue(&tok->pool.free, &free_now), 0);
+	ck_assert_int_eq(free_now, 2);
+	a = p11_pool_borrow(&tok->pool);
+	b = p11_pool_borrow(&tok->pool);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	w.pool = &tok->pool;
+	atomic_init(&w.done, false);
+	ck_assert(pthread_create(&th, NULL, shrunk_run, &w) == 0);
+	for (i = 0; i < 200 && !atomic_load(&w.done); i++)
+		tl_sleep_ms(10);
+	/* Give a slot back either way, so that a spinning borrower ends and can be joined. */
+	p11_pool_return(&tok->pool, a);
+	ck_assert(pthread_join(th, NULL) == 0);
+	ck_assert_msg(i < 200, "a borrow on the shrunk pool did not time out within 2 s");
+	ck_assert_ptr_null(w.got);
+	p11_pool_return(&tok->pool, b);
+	tl_fault("reset");
+	/* The token still signs with what it has. */
+	ck_assert_int_eq(p11_sign(tok, tl_key(tok, "dkim-ed"), tbs, 32, sig, &slen, &err), P11_OK);
+	p11_token_close(tok);
+}
+END_TEST
+
 /* The pool alone, no token: 32 threads borrow and return 3 slots as fast as they can. A slot
    is never held by two threads at once, every borrow gets one, and afterwards all 3 are free
    again and a 4th borrow times out. (The lock-free claim is a compare-and-swap; a plain check
@@ -442,6 +507,7 @@ pool_suite(void)
 	tcase_add_test(tc, test_token_gone);
 	tcase_add_test(tc, test_not_retried);
 	tcase_add_test(tc, test_pool_timeout);
+	tcase_add_test(tc, test_pool_shrunk);
 	tcase_add_test(tc, test_pool_exclusive);
 	suite_add_tcase(s, tc);
 	return s;
