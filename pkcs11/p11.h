@@ -13,12 +13,13 @@
  * tokens after any fork (daemonise first).
  *
  * PIN. Read from a file (refused when group or others may read it, or when it is not a regular
- * file) or from a named environment variable. It never appears in any error text. Every transient
- * copy is wiped (OPENSSL_cleanse); one copy is kept in a locked (mlock, excluded from core dumps)
- * buffer owned by the token, because recovery must log in again after the token came back or the
- * module was re-initialised (tokens such as AWS CloudHSM never log in again by themselves). Set
- * forget_pin to wipe it right after the first login instead; recovery that needs a login then
- * fails with P11_ERR_LOGIN.
+ * file) or from a named environment variable, which is then zeroed and removed from the
+ * environment (unsetenv: p11_token_open() is not thread-safe anyway). It never appears in any
+ * error text. Every transient copy is wiped (OPENSSL_cleanse); one copy is kept in a locked (mlock,
+ * excluded from core dumps) buffer owned by the token, because recovery must log in again after the
+ * token came back or the module was re-initialised (tokens such as AWS CloudHSM never log in again
+ * by themselves). Set forget_pin to wipe it right after the first login instead; recovery that
+ * needs a login then fails with P11_ERR_LOGIN.
  *
  * Errors. Every function that can fail fills a struct p11_error (when non-NULL): the status, the
  * CK_RV that caused it (0 if none) and a message naming the module, token, key label or file

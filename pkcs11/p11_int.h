@@ -58,6 +58,7 @@ struct p11_pin {
 	size_t len;
 	size_t cap;
 };
+/* Exactly one of file and env. A variable, once read, is zeroed and unset (also on error). */
 p11_status p11_pin_load(struct p11_pin *, const char *file, const char *env, struct p11_error *err);
 void p11_pin_wipe(struct p11_pin *);
 

@@ -1,6 +1,7 @@
 /*
  * p11_pin.c: read the user PIN from an owner-only file or an environment variable into one
- * locked page (kept out of swap and core dumps); every other copy is wiped at once.
+ * locked page (kept out of swap and core dumps); every other copy is wiped at once, the
+ * variable's value too, and the variable is removed from the environment.
  * The PIN's value never reaches an error message.
  */
 #include "config.h"
@@ -103,6 +104,18 @@ p11_pin_read_file(struct p11_pin *pin, const char *file, struct p11_error *err)
 	return P11_OK;
 }
 
+/* The variable's value zeroed where it lies and the variable removed: the PIN leaves
+ * /proc/PID/environ and is not passed to anything the module may execute. */
+static void
+p11_pin_unsetenv(const char *env)
+{
+	char *v = getenv(env);
+
+	if (v != NULL)
+		OPENSSL_cleanse(v, strlen(v));
+	(void)unsetenv(env);
+}
+
 p11_status
 p11_pin_load(struct p11_pin *pin, const char *file, const char *env, struct p11_error *err)
 {
@@ -131,6 +144,8 @@ p11_pin_load(struct p11_pin *pin, const char *file, const char *env, struct p11_
 		memcpy(pin->buf, v, n + 1);
 		pin->len = n;
 	}
+	if (env != NULL)
+		p11_pin_unsetenv(env);
 	if (st == P11_OK && pin->len == 0) {
 		if (file != NULL)
 			p11_err_set(err, P11_ERR_PIN_FILE, 0, "PIN file %s is empty", file);

@@ -346,6 +346,7 @@ START_TEST(test_pin_sources)
 	struct p11_error err;
 	p11_token *tok;
 	char buf[300];
+	const char *env_pin;
 
 	tl_opts(&o, false);
 	/* PIN file with a trailing newline, mode 0400: fine. */
@@ -380,8 +381,14 @@ START_TEST(test_pin_sources)
 	o.pin_file = NULL;
 	o.pin_env = "P11DKIM_TEST_PIN_ENV";
 	setenv(o.pin_env, pin, 1);
+	env_pin = getenv(o.pin_env);
 	tok = p11_token_open(&o, &err);
 	ck_assert_msg(tok != NULL, "%s", err.msg);
+	/* Read once, then gone from the environment (/proc/PID/environ, children): the string
+	   itself is zeroed and the variable removed (L2). The copy the token keeps signs. */
+	ck_assert_ptr_null(getenv(o.pin_env));
+	for (size_t i = 0; i < strlen(pin); i++)
+		ck_assert_int_eq(env_pin[i], 0);
 	sign_and_verify(tok, tl_key(tok, "dkim-rsa"), 5);
 	p11_token_close(tok);
 	setenv(o.pin_env, "000000-wrong", 1);
