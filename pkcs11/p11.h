@@ -68,7 +68,9 @@ typedef enum {
 	P11_ERR_KEY_AMBIGUOUS, /* more than one private key matches */
 	P11_ERR_KEY_UNSAFE,    /* extractable or not sensitive, and not allowed */
 	P11_ERR_KEY_WEAK,      /* RSA key under 1024 bits: refused (RFC 8301) */
-	P11_ERR_KEY_TYPE,      /* neither RSA nor Ed25519 (or EC_PARAMS not Ed25519) */
+	P11_ERR_KEY_TYPE,      /* neither RSA nor Ed25519 (or EC_PARAMS not Ed25519); or a key
+	                          found again after a recovery changed type or size */
+	P11_ERR_KEY_USAGE,     /* CKA_SIGN false, or CKA_ALWAYS_AUTHENTICATE true */
 	P11_ERR_MECHANISM,     /* token lacks CKM_RSA_PKCS / CKM_EDDSA for this key */
 	P11_ERR_POOL_TIMEOUT,  /* no session became free before borrow_timeout_ms */
 	P11_ERR_TOKEN_GONE,    /* token absent or dead, recovery gave up */
@@ -132,9 +134,11 @@ char *p11_uri_key_label(const char *ref);
  * ref = a key label, or a pkcs11: URI (object=, id=, type=private; token=/serial= must name this
  * token). Exactly one private key must match. Checks the type (RSA, or CKK_EC_EDWARDS with
  * EC_PARAMS the OID 1.3.101.112 or the printable string "edwards25519"), the size (RSA < 1024
- * refused, < 2048 weak but usable), CKA_SENSITIVE and !CKA_EXTRACTABLE unless allowed, and
- * C_GetMechanismInfo for CKM_RSA_PKCS / CKM_EDDSA. Finding the same key twice returns the same
- * p11_key. Owned by the token.
+ * refused, < 2048 weak but usable), CKA_SENSITIVE and !CKA_EXTRACTABLE unless allowed, CKA_SIGN
+ * true and CKA_ALWAYS_AUTHENTICATE not true (P11_ERR_KEY_USAGE; an attribute that cannot be read
+ * counts against the key), and C_GetMechanismInfo for CKM_RSA_PKCS / CKM_EDDSA. A key found again
+ * after a recovery is checked the same way and must keep its type and size; else p11_sign fails
+ * with that status. Finding the same key twice returns the same p11_key. Owned by the token.
  */
 p11_key *p11_token_find_key(p11_token *, const char *ref, struct p11_error *err);
 

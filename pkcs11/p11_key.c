@@ -99,16 +99,19 @@ p11_key_kind(CK_FUNCTION_LIST_PTR fl, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h,
 	}
 }
 
-/* Checks a found key; fills k's type and bits. Module read-locked. */
+/* Checks that a found key is fit to sign here, at start and whenever it is found again;
+ * *type and *bits are its kind. k gives the label for messages and is not changed. Module
+ * read-locked. */
 static p11_status
-p11_key_check(p11_token *tok, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, p11_key *k,
-              struct p11_error *err)
+p11_key_check(p11_token *tok, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, const p11_key *k,
+              enum p11_key_type *type, unsigned *bits, struct p11_error *err)
 {
 	CK_FUNCTION_LIST_PTR fl = tok->mod->fl;
 	struct p11_key_info ki;
 	CK_MECHANISM_INFO mi;
 	CK_MECHANISM_TYPE mech;
-	CK_BBOOL sens = CK_FALSE, extr = CK_TRUE;
+	/* Unreadable attributes count against the key. */
+	CK_BBOOL sens = CK_FALSE, extr = CK_TRUE, sign = CK_FALSE, always = CK_FALSE;
 	CK_KEY_TYPE kt = (CK_KEY_TYPE)-1;
 	CK_RV rv;
 
@@ -120,13 +123,13 @@ p11_key_check(p11_token *tok, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, p11_key *
 		    k->label, tok->label, (unsigned long)kt);
 		return P11_ERR_KEY_TYPE;
 	}
-	k->type = ki.type;
-	k->bits = ki.bits;
-	if (k->type == P11_KEY_RSA && k->bits < 1024) {
+	*type = ki.type;
+	*bits = ki.bits;
+	if (ki.type == P11_KEY_RSA && ki.bits < 1024) {
 		p11_err_set(
 		    err, P11_ERR_KEY_WEAK, 0,
 		    "RSA key \"%s\" on token \"%s\" has %u bits; RFC 8301 requires at least 1024",
-		    k->label, tok->label, k->bits);
+		    k->label, tok->label, ki.bits);
 		return P11_ERR_KEY_WEAK;
 	}
 	(void)p11_attr_bool(fl, s, h, CKA_SENSITIVE, &sens);
@@ -138,7 +141,24 @@ p11_key_check(p11_token *tok, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, p11_key *
 		            k->label, tok->label, extr ? "extractable" : "not sensitive");
 		return P11_ERR_KEY_UNSAFE;
 	}
-	mech = k->type == P11_KEY_RSA ? CKM_RSA_PKCS : CKM_EDDSA;
+	/* Else every sign fails with CKR_KEY_FUNCTION_NOT_PERMITTED: say so at start instead. */
+	(void)p11_attr_bool(fl, s, h, CKA_SIGN, &sign);
+	if (!sign) {
+		p11_err_set(err, P11_ERR_KEY_USAGE, 0,
+		            "key \"%s\" on token \"%s\" may not sign (CKA_SIGN is false)", k->label,
+		            tok->label);
+		return P11_ERR_KEY_USAGE;
+	}
+	/* It would need a context-specific login (the PIN again) before every signature. */
+	(void)p11_attr_bool(fl, s, h, CKA_ALWAYS_AUTHENTICATE, &always);
+	if (always) {
+		p11_err_set(err, P11_ERR_KEY_USAGE, 0,
+		            "key \"%s\" on token \"%s\" needs the PIN for every signature "
+		            "(CKA_ALWAYS_AUTHENTICATE), which p11dkim does not give",
+		            k->label, tok->label);
+		return P11_ERR_KEY_USAGE;
+	}
+	mech = ki.type == P11_KEY_RSA ? CKM_RSA_PKCS : CKM_EDDSA;
 	rv = fl->C_GetMechanismInfo(tok->slot, mech, &mi);
 	if (rv != CKR_OK || (mi.flags & CKF_SIGN) == 0) {
 		p11_err_set(err, P11_ERR_MECHANISM, rv,
@@ -283,7 +303,7 @@ p11_token_find_key(p11_token *tok, const char *ref, struct p11_error *err)
 	if (st == P11_OK && (st = p11_key_names(tok->mod->fl, slot->h, h, k)) != P11_OK)
 		p11_err_set(err, st, 0, "out of memory");
 	if (st == P11_OK)
-		st = p11_key_check(tok, slot->h, h, k, err);
+		st = p11_key_check(tok, slot->h, h, k, &k->type, &k->bits, err);
 	if (st == P11_OK) {
 		k->h = h;
 		k->gen = slot->gen;
@@ -307,19 +327,23 @@ p11_key_refresh(p11_token *tok, p11_key *k, CK_SESSION_HANDLE s, uint64_t gen, C
 {
 	uint64_t epoch = atomic_load(&tok->login_epoch);
 	p11_status st = P11_OK;
-	CK_KEY_TYPE kt;
+	enum p11_key_type type;
+	unsigned bits;
 
 	pthread_mutex_lock(&tok->state);
 	if (k->gen != gen || k->epoch != epoch) {
-		/* Handles belong to a module instance: find the same key again by what was asked.
-		 */
+		/* Handles belong to a module instance: find the same key again by what was asked,
+		 * and check it as at start: the object found may not be the one checked then. */
 		st = p11_key_lookup(tok, s, k, h, err);
-		if (st == P11_OK &&
-		    (p11_attr_ulong(tok->mod->fl, s, *h, CKA_KEY_TYPE, &kt) != CKR_OK ||
-		     (kt == CKK_RSA) != (k->type == P11_KEY_RSA))) {
+		if (st == P11_OK)
+			st = p11_key_check(tok, s, *h, k, &type, &bits, err);
+		/* Signature length and DNS record follow type and size: they may not change. */
+		if (st == P11_OK && (type != k->type || bits != k->bits)) {
 			p11_err_set(err, P11_ERR_KEY_TYPE, 0,
-			            "key \"%s\" on token \"%s\" changed type", k->label,
-			            tok->label);
+			            "key \"%s\" on token \"%s\" changed type or size (%s %u bits, "
+			            "was %s %u bits)",
+			            k->label, tok->label, type == P11_KEY_RSA ? "RSA" : "Ed25519",
+			            bits, k->type == P11_KEY_RSA ? "RSA" : "Ed25519", k->bits);
 			st = P11_ERR_KEY_TYPE;
 		}
 		if (st == P11_OK) {

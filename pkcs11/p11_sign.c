@@ -34,7 +34,11 @@ p11_sign_verdict(p11_status st, CK_RV rv)
 	case P11_ERR_PIN: /* retrying a wrong PIN would lock the token */
 	case P11_ERR_LOGIN:
 	case P11_ERR_KEY_AMBIGUOUS:
-	case P11_ERR_KEY_TYPE:
+	case P11_ERR_KEY_TYPE: /* the key found again is unfit: another try finds it again */
+	case P11_ERR_KEY_USAGE:
+	case P11_ERR_KEY_UNSAFE:
+	case P11_ERR_KEY_WEAK:
+	case P11_ERR_MECHANISM:
 	case P11_ERR_POOL_TIMEOUT:
 	case P11_ERR_MODULE:
 	case P11_ERR_NOMEM:

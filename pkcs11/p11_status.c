@@ -22,6 +22,7 @@ static const char *const p11_status_text[] = {
     [P11_ERR_KEY_UNSAFE] = "key is extractable or not sensitive",
     [P11_ERR_KEY_WEAK] = "RSA key too small",
     [P11_ERR_KEY_TYPE] = "unsupported key type",
+    [P11_ERR_KEY_USAGE] = "key may not sign here",
     [P11_ERR_MECHANISM] = "signing mechanism not supported by the token",
     [P11_ERR_POOL_TIMEOUT] = "no token session free in time",
     [P11_ERR_TOKEN_GONE] = "token absent or unusable",

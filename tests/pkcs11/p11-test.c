@@ -24,6 +24,8 @@ struct gen {
 	unsigned char id;
 	CK_ULONG rsa_bits; /* 0: Ed25519 with the OID as EC_PARAMS */
 	bool extractable;
+	bool no_sign;     /* CKA_SIGN false */
+	bool always_auth; /* CKA_ALWAYS_AUTHENTICATE true */
 };
 
 static CK_RV
@@ -48,25 +50,34 @@ gen_key(CK_FUNCTION_LIST_PTR fl, CK_SESSION_HANDLE s, void *arg)
 	CK_ATTRIBUTE priv[] = {
 	    {CKA_TOKEN, &yes, sizeof(yes)},
 	    {CKA_PRIVATE, &yes, sizeof(yes)},
-	    {CKA_SIGN, &yes, sizeof(yes)},
+	    {CKA_SIGN, g->no_sign ? &no : &yes, sizeof(yes)},
 	    {CKA_SENSITIVE, g->extractable ? &no : &yes, sizeof(yes)},
 	    {CKA_EXTRACTABLE, &extr, sizeof(extr)},
 	    {CKA_LABEL, (void *)g->label, strlen(g->label)},
 	    {CKA_ID, (void *)&g->id, 1},
+	    {CKA_ALWAYS_AUTHENTICATE, &yes, sizeof(yes)},
 	};
 	CK_OBJECT_HANDLE hpub, hpriv;
 
-	return fl->C_GenerateKeyPair(s, &mech, pub, g->rsa_bits ? 6 : 5, priv, 7, &hpub, &hpriv);
+	return fl->C_GenerateKeyPair(s, &mech, pub, g->rsa_bits ? 6 : 5, priv,
+	                             g->always_auth ? 8 : 7, &hpub, &hpriv);
+}
+
+static void
+generate_as(p11_token *tok, const struct gen *g)
+{
+	struct p11_error err;
+	p11_status st = p11_token_with_session(tok, true, gen_key, (void *)g, &err);
+
+	ck_assert_msg(st == P11_OK, "generate %s: %s", g->label, err.msg);
 }
 
 static void
 generate(p11_token *tok, const char *label, unsigned char id, CK_ULONG rsa_bits, bool extractable)
 {
-	struct gen g = {label, id, rsa_bits, extractable};
-	struct p11_error err;
-	p11_status st = p11_token_with_session(tok, true, gen_key, &g, &err);
+	struct gen g = {label, id, rsa_bits, extractable, false, false};
 
-	ck_assert_msg(st == P11_OK, "generate %s: %s", label, err.msg);
+	generate_as(tok, &g);
 }
 
 /* Signs message n with k and checks the signature with the public key read from the token. */
@@ -543,6 +554,66 @@ START_TEST(test_list_keys)
 }
 END_TEST
 
+/* Keys this daemon must not sign with (L6): refused at start with the label and the token
+   named, and refused too when such a key takes the place of a good one and is found again after
+   a new login. */
+static const struct usage_case {
+	struct gen g;
+	p11_status want;
+	const char *says;
+} usage_cases[] = {
+    {{"use-nosign", 0x70, 0, false, true, false}, P11_ERR_KEY_USAGE, "CKA_SIGN"},
+    {{"use-always", 0x71, 0, false, false, true}, P11_ERR_KEY_USAGE, "CKA_ALWAYS_AUTHENTICATE"},
+    {{"use-loose", 0x72, 0, true, false, false}, P11_ERR_KEY_UNSAFE, "extractable"},
+    {{"use-rsa1024", 0x73, 1024, false, false, false}, P11_ERR_KEY_TYPE, "changed type or size"},
+};
+
+START_TEST(test_key_usage)
+{
+	const struct usage_case *c = &usage_cases[_i];
+	unsigned char tbs[32] = {7}, sig[512];
+	size_t slen = sizeof(sig);
+	struct p11_error err;
+	p11_token *tok = tl_open(true, 1);
+	unsigned n;
+	p11_key *k;
+	char swap[16];
+	struct gen good = {swap, (unsigned char)(0x80 + _i), c->g.rsa_bits ? 2048 : 0, false, false,
+	                   false};
+	struct gen bad = c->g;
+
+	snprintf(swap, sizeof(swap), "use-swap%d", _i);
+	tl_fault_clear();
+	/* At start: refused. (A 1024-bit RSA key is fine at start; it is only a swap's size.) */
+	generate_as(tok, &c->g);
+	k = p11_token_find_key(tok, c->g.label, &err);
+	if (c->want != P11_ERR_KEY_TYPE) {
+		ck_assert_ptr_null(k);
+		ck_assert_int_eq(err.status, c->want);
+		ck_assert_ptr_nonnull(strstr(err.msg, c->g.label));
+		ck_assert_ptr_nonnull(strstr(err.msg, p11_token_label(tok)));
+		ck_assert_msg(strstr(err.msg, c->says) != NULL, "%s", err.msg);
+	}
+	/* Found again after a new login: a same-labelled unfit key in the old one's place. */
+	generate_as(tok, &good);
+	k = tl_key(tok, swap);
+	ck_assert_int_eq(p11_sign(tok, k, tbs, 32, sig, &slen, &err), P11_OK);
+	ck_assert_int_eq(p11_key_destroy(tok, swap, &n, &err), P11_OK);
+	bad.label = swap;
+	bad.id = (unsigned char)(0x90 + _i);
+	generate_as(tok, &bad);
+	tl_fault("close_sessions"); /* logged out: key handles are found again */
+	slen = sizeof(sig);
+	ck_assert_int_eq(p11_sign(tok, k, tbs, 32, sig, &slen, &err), c->want);
+	ck_assert_ptr_nonnull(strstr(err.msg, swap));
+	ck_assert_msg(strstr(err.msg, c->says) != NULL, "%s", err.msg);
+	ck_assert_int_eq(p11_key_destroy(tok, swap, &n, &err), P11_OK);
+	ck_assert_int_eq(p11_key_destroy(tok, c->g.label, &n, &err), P11_OK);
+	tl_fault_clear();
+	p11_token_close(tok);
+}
+END_TEST
+
 /* A module that reports a longer value the second time than it said the first (L14). */
 static CK_ULONG attr_first, attr_second;
 static CK_RV
@@ -605,6 +676,7 @@ p11_suite(void)
 	tcase_add_test(tc, test_fork);
 	tcase_add_test(tc, test_list_keys);
 	tcase_add_test(tc, test_attr_second_length);
+	tcase_add_loop_test(tc, test_key_usage, 0, sizeof(usage_cases) / sizeof(usage_cases[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }
