@@ -170,18 +170,19 @@ p11_status p11_key_public_raw_ed25519(p11_token *, const p11_key *, unsigned cha
                                       struct p11_error *err);
 
 struct p11_stats {
-	uint64_t signs;             /* signatures made */
-	uint64_t sign_errors;       /* p11_sign calls that returned an error */
-	uint64_t retries;           /* sign attempts repeated after a failed one */
-	uint64_t recoveries;        /* signs that succeeded only after a retry */
-	uint64_t session_drops;     /* sessions dropped as dead */
-	uint64_t reinits;           /* C_Finalize + C_Initialize done */
-	uint64_t pool_timeouts;     /* borrows that timed out */
-	uint64_t sign_cpu_ns;       /* CPU time of the calling threads in C_SignInit + C_Sign */
-	unsigned sessions;          /* pool size */
-	unsigned sessions_open;     /* sessions currently open */
-	unsigned sessions_busy;     /* sessions currently borrowed */
-	unsigned max_session_users; /* most threads ever seen on one session at once: must be 1 */
+	uint64_t signs;              /* signatures made */
+	uint64_t sign_errors;        /* p11_sign calls that returned an error */
+	uint64_t retries;            /* sign attempts repeated after a failed one */
+	uint64_t recoveries;         /* signs that succeeded only after a retry */
+	uint64_t session_drops;      /* sessions dropped as dead */
+	uint64_t reinits;            /* C_Finalize + C_Initialize done */
+	uint64_t pool_timeouts;      /* borrows that timed out */
+	uint64_t sign_cpu_ns;        /* CPU time of the calling threads in C_SignInit + C_Sign */
+	unsigned sessions;           /* pool size */
+	unsigned sessions_open;      /* sessions currently open */
+	unsigned sessions_busy;      /* sessions currently borrowed */
+	unsigned max_session_users;  /* most threads ever seen on one session at once: must be 1 */
+	unsigned long login_blocked; /* CK_RV of a refused PIN while logins are stopped, else 0 */
 };
 void p11_token_stats(const p11_token *, struct p11_stats *);
 
@@ -225,6 +226,21 @@ p11_status p11_key_import(p11_token *, const char *label, EVP_PKEY *pkey, struct
 /* Destroys the private and public key objects labelled label (not certificates or data objects);
  *n = how many were destroyed, also on error. P11_ERR_KEY_NOT_FOUND when there is none. */
 p11_status p11_key_destroy(p11_token *, const char *label, unsigned *n, struct p11_error *err);
+
+/*
+ * A refused PIN (CKR_PIN_INCORRECT, CKR_PIN_INVALID, CKR_PIN_LEN_RANGE, CKR_PIN_EXPIRED,
+ * CKR_PIN_LOCKED) stops logins: smart-card-class tokens lock a PIN after a few failures, so
+ * after one such answer C_Login is not called again (every login fails at once with
+ * P11_ERR_PIN) until the PIN file changes (inode, size or mtime; it is then read again) or
+ * p11_token_pin_retry() is called. The library says nothing itself: p11_token_login_blocked()
+ * and p11_stats.login_blocked give the CK_RV that stopped it (0: not stopped), for the caller
+ * to log and export.
+ */
+/* Lifts the stop (the next login tries once more); with a PIN file that changed, reads it
+   again first. An error (P11_ERR_PIN_FILE) means the old PIN stays; the stop is lifted
+   anyway. For SIGHUP. Thread-safe. */
+p11_status p11_token_pin_retry(p11_token *, struct p11_error *err);
+unsigned long p11_token_login_blocked(const p11_token *);
 
 /* Probes idle sessions (C_GetSessionInfo) and reopens dead ones; for a periodic timer. */
 void p11_token_keepalive(p11_token *);

@@ -4,6 +4,8 @@
  * Locks, always taken in this order, each held briefly:
  *   module->inst (rwlock): read-held around every Cryptoki call on an instance; write-held only
  *     by p11_module_reinit() (C_Finalize + C_Initialize), so no call runs across a re-init;
+ *   token->login (mutex): held around every C_Login, with the PIN and the login block, so that
+ *     after a refused PIN no other thread tries it too;
  *   token->state (mutex): the slot id, the key handles and their generations;
  * The pool takes no lock: a semaphore counts its free slots and a slot is claimed with a
  * compare-and-swap (p11_pool.c).
@@ -57,10 +59,19 @@ struct p11_pin {
 	char *buf; /* locked page, NUL-terminated, or NULL */
 	size_t len;
 	size_t cap;
+	struct p11_pin_id {
+		dev_t dev;
+		ino_t ino;
+		off_t size;
+		struct timespec mtime;
+	} id; /* the PIN file read (zero for a variable): a change is a new PIN */
 };
 /* Exactly one of file and env. A variable, once read, is zeroed and unset (also on error). */
 p11_status p11_pin_load(struct p11_pin *, const char *file, const char *env, struct p11_error *err);
 void p11_pin_wipe(struct p11_pin *);
+/* True when file no longer is the file id describes (inode, size or mtime differ, or it is
+   gone). */
+bool p11_pin_changed(const char *file, const struct p11_pin_id *id);
 
 /* --- p11_uri.c (rules in its header comment; p11_uri_is, p11_uri_check and p11_uri_key_label
    are public, in p11.h) --- */
@@ -111,7 +122,13 @@ struct p11_token {
 	char *want_text;     /* as configured, for messages */
 	char label[33];
 	char serial[17];
-	struct p11_pin pin;
+	pthread_mutex_t login;
+	struct p11_pin pin; /* under login after p11_token_open */
+	char *pin_file;     /* to read it again when it changes; NULL with pin_env */
+	/* The CK_RV of a refused PIN (CKR_PIN_INCORRECT ...), 0 if none: while set, C_Login is
+	   not called until the PIN file changes or p11_token_pin_retry(), since tokens lock a PIN
+	   after a few failures. Written under login, read by p11_token_stats too. */
+	atomic_ulong login_blocked;
 	bool forget_pin;
 	bool allow_extractable;
 	unsigned recover_timeout_ms;
@@ -140,7 +157,9 @@ p11_status p11_token_open_session(p11_token *, bool rw, CK_SESSION_HANDLE *out,
 p11_status p11_token_slot_ready(p11_token *, struct p11_pool_slot *, uint64_t gen, bool fresh,
                                 struct p11_error *err);
 void p11_token_slot_drop(p11_token *, struct p11_pool_slot *);
-/* C_Login with the kept PIN; CKR_USER_ALREADY_LOGGED_IN is success. */
+/* C_Login with the kept PIN; CKR_USER_ALREADY_LOGGED_IN is success. After a PIN error,
+   P11_ERR_PIN without calling C_Login until the PIN file changed (then read again: a file that
+   cannot be read gives P11_ERR_PIN_FILE) or p11_token_pin_retry(). */
 p11_status p11_token_login(p11_token *, CK_SESSION_HANDLE, struct p11_error *err);
 /*
  * Runs fn with the function list and a logged-in session of this token. rw = false borrows a pool

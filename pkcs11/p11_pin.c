@@ -71,6 +71,7 @@ p11_pin_read_file(struct p11_pin *pin, const char *file, struct p11_error *err)
 		return P11_ERR_PIN_FILE;
 	}
 	/* As ssh does for private keys: a secret others can read is refused, not used. */
+	pin->id = (struct p11_pin_id){sb.st_dev, sb.st_ino, sb.st_size, sb.st_mtim};
 	if ((sb.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
 		close(fd);
 		p11_err_set(err, P11_ERR_PIN_FILE, 0,
@@ -169,4 +170,15 @@ p11_pin_wipe(struct p11_pin *pin)
 	munmap(pin->buf, pin->cap);
 	pin->buf = NULL;
 	pin->len = 0;
+}
+
+bool
+p11_pin_changed(const char *file, const struct p11_pin_id *id)
+{
+	struct stat sb;
+
+	if (lstat(file, &sb) != 0)
+		return true;
+	return sb.st_dev != id->dev || sb.st_ino != id->ino || sb.st_size != id->size ||
+	       sb.st_mtim.tv_sec != id->mtime.tv_sec || sb.st_mtim.tv_nsec != id->mtime.tv_nsec;
 }

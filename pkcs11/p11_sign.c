@@ -32,6 +32,7 @@ p11_sign_verdict(p11_status st, CK_RV rv)
 {
 	switch (st) {
 	case P11_ERR_PIN: /* retrying a wrong PIN would lock the token */
+	case P11_ERR_PIN_FILE:
 	case P11_ERR_LOGIN:
 	case P11_ERR_KEY_AMBIGUOUS:
 	case P11_ERR_KEY_TYPE: /* the key found again is unfit: another try finds it again */

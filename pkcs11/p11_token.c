@@ -107,24 +107,96 @@ p11_token_ensure_slot(p11_token *tok, uint64_t gen, struct p11_error *err)
 	return st;
 }
 
+/* Reads the PIN file into a new page and puts it in place of the old PIN; the old PIN stays
+ * when the file cannot be read. tok->login held. */
+static p11_status
+p11_token_pin_reload(p11_token *tok, struct p11_error *err)
+{
+	struct p11_pin fresh;
+	p11_status st;
+
+	if ((st = p11_pin_load(&fresh, tok->pin_file, NULL, err)) != P11_OK)
+		return st;
+	p11_pin_wipe(&tok->pin);
+	tok->pin = fresh;
+	return P11_OK;
+}
+
+/* While a refused PIN blocks logins: P11_OK when the PIN file changed and was read again (the
+ * block lifted), else why not to log in. tok->login held. */
+static p11_status
+p11_token_login_unblock(p11_token *tok, unsigned long blocked, struct p11_error *err)
+{
+	char name[32];
+	p11_status st;
+
+	if (tok->pin_file != NULL && tok->pin.buf != NULL &&
+	    p11_pin_changed(tok->pin_file, &tok->pin.id)) {
+		if ((st = p11_token_pin_reload(tok, err)) != P11_OK)
+			return st;
+		atomic_store(&tok->login_blocked, 0);
+		return P11_OK;
+	}
+	p11_err_set(err, P11_ERR_PIN, 0,
+	            "login to token \"%s\" not tried: the PIN was refused (%s); waiting for the "
+	            "PIN file to change or a retry (SIGHUP)",
+	            tok->label, p11_ckr_name(blocked, name, sizeof(name)));
+	return P11_ERR_PIN;
+}
+
 p11_status
 p11_token_login(p11_token *tok, CK_SESSION_HANDLE s, struct p11_error *err)
 {
+	unsigned long blocked;
+	p11_status st;
 	CK_RV rv;
 
+	pthread_mutex_lock(&tok->login);
 	if (tok->pin.buf == NULL) {
+		pthread_mutex_unlock(&tok->login);
 		p11_err_set(err, P11_ERR_LOGIN, 0,
 		            "token \"%s\" needs a login again but the PIN was wiped (forget_pin)",
 		            tok->label);
 		return P11_ERR_LOGIN;
 	}
+	if ((blocked = atomic_load(&tok->login_blocked)) != 0 &&
+	    (st = p11_token_login_unblock(tok, blocked, err)) != P11_OK) {
+		pthread_mutex_unlock(&tok->login);
+		return st;
+	}
 	rv = tok->mod->fl->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)tok->pin.buf, tok->pin.len);
 	if (rv == CKR_OK)
 		atomic_fetch_add(&tok->login_epoch, 1);
-	if (rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN)
-		return P11_OK;
-	p11_err_set(err, p11_status_login(rv), rv, "login to token \"%s\" failed", tok->label);
-	return p11_status_login(rv);
+	st = rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN ? P11_OK : p11_status_login(rv);
+	/* Each try of a refused PIN counts towards the token locking it: no more tries. */
+	if (st == P11_ERR_PIN)
+		atomic_store(&tok->login_blocked, rv);
+	pthread_mutex_unlock(&tok->login);
+	if (st != P11_OK)
+		p11_err_set(err, st, rv, "login to token \"%s\" failed", tok->label);
+	return st;
+}
+
+p11_status
+p11_token_pin_retry(p11_token *tok, struct p11_error *err)
+{
+	p11_status st = P11_OK;
+
+	if (err != NULL)
+		memset(err, 0, sizeof(*err));
+	pthread_mutex_lock(&tok->login);
+	if (tok->pin_file != NULL && tok->pin.buf != NULL &&
+	    p11_pin_changed(tok->pin_file, &tok->pin.id))
+		st = p11_token_pin_reload(tok, err);
+	atomic_store(&tok->login_blocked, 0);
+	pthread_mutex_unlock(&tok->login);
+	return st;
+}
+
+unsigned long
+p11_token_login_blocked(const p11_token *tok)
+{
+	return atomic_load(&((p11_token *)tok)->login_blocked);
 }
 
 /* Logs in unless the application already is (login state is per application, not session). */
@@ -229,7 +301,7 @@ p11_token_acquire(p11_token *tok, struct p11_pool_slot **out, struct p11_error *
 	p11_module_rdlock(tok->mod);
 	gen = atomic_load(&tok->mod->gen);
 	st = p11_token_slot_ready(tok, s, gen, false, err);
-	if (st != P11_OK && st != P11_ERR_PIN && st != P11_ERR_LOGIN)
+	if (st != P11_OK && st != P11_ERR_PIN && st != P11_ERR_PIN_FILE && st != P11_ERR_LOGIN)
 		st = p11_token_slot_ready(tok, s, gen, true, err);
 	if (st != P11_OK) {
 		p11_module_unlock(tok->mod);
@@ -330,6 +402,8 @@ p11_token_open(const struct p11_token_opts *o, struct p11_error *err)
 		return NULL;
 	}
 	pthread_mutex_init(&tok->state, NULL);
+	pthread_mutex_init(&tok->login, NULL);
+	atomic_init(&tok->login_blocked, 0);
 	tok->slot_gen = UINT64_MAX;
 	tok->allow_extractable = o->allow_extractable;
 	tok->forget_pin = o->forget_pin;
@@ -340,6 +414,10 @@ p11_token_open(const struct p11_token_opts *o, struct p11_error *err)
 	if (p11_uri_is(o->token))
 		st = p11_uri_parse(o->token, &tok->want, err);
 	/* The PIN first: a PIN file others can read stops us before the module is touched. */
+	if (st == P11_OK && o->pin_file != NULL && (tok->pin_file = strdup(o->pin_file)) == NULL) {
+		p11_err_set(err, P11_ERR_NOMEM, 0, "out of memory");
+		st = P11_ERR_NOMEM;
+	}
 	if (st == P11_OK)
 		st = p11_pin_load(&tok->pin, o->pin_file, o->pin_env, err);
 	if (st == P11_OK)
@@ -370,6 +448,8 @@ p11_token_close(p11_token *tok)
 	p11_module_put(tok->mod);
 	p11_uri_free(&tok->want);
 	pthread_mutex_destroy(&tok->state);
+	pthread_mutex_destroy(&tok->login);
+	free(tok->pin_file);
 	free(tok->want_text);
 	free(tok);
 }
@@ -395,6 +475,7 @@ p11_token_stats(const p11_token *tok, struct p11_stats *out)
 	out->sign_cpu_ns = atomic_load(&t->st.sign_cpu_ns);
 	out->reinits = atomic_load(&t->mod->reinits);
 	out->max_session_users = atomic_load(&t->st.max_users);
+	out->login_blocked = atomic_load(&t->login_blocked);
 	out->sessions = t->pool.n;
 	p11_pool_counts(&t->pool, &out->sessions_open, &out->sessions_busy);
 }

@@ -38,8 +38,8 @@ static struct {
 	bool seen;
 } pf_file;
 static struct {
-	unsigned long fail_sign, fail_init, fail_open;
-	CK_RV rv_sign, rv_init, rv_open;
+	unsigned long fail_sign, fail_init, fail_open, fail_login;
+	CK_RV rv_sign, rv_init, rv_open, rv_login;
 	struct timespec absent_until;
 	unsigned latency_ms;
 	unsigned long session_limit; /* 0: none */
@@ -104,10 +104,12 @@ pf_dump(void)
 	if (pf_statfile == NULL || (f = fopen(pf_statfile, "w")) == NULL)
 		return;
 	fprintf(f,
-	        "signs %llu\nfaults %llu\nmax_inflight %llu\ncross_thread %llu\nclosed_all %llu\n",
+	        "signs %llu\nfaults %llu\nmax_inflight %llu\ncross_thread %llu\nclosed_all %llu\n"
+	        "logins %llu\n",
 	        (unsigned long long)pf_stats.signs, (unsigned long long)pf_stats.faults,
 	        (unsigned long long)pf_stats.max_inflight,
-	        (unsigned long long)pf_stats.cross_thread, (unsigned long long)pf_stats.closed_all);
+	        (unsigned long long)pf_stats.cross_thread, (unsigned long long)pf_stats.closed_all,
+	        (unsigned long long)pf_stats.logins);
 	fclose(f);
 }
 
@@ -129,6 +131,9 @@ pf_apply(const char *line)
 	} else if (strcmp(cmd, "fail_open") == 0 && n == 3) {
 		pf_cmd.fail_open = a;
 		pf_cmd.rv_open = b;
+	} else if (strcmp(cmd, "fail_login") == 0 && n == 3) {
+		pf_cmd.fail_login = a;
+		pf_cmd.rv_login = b;
 	} else if (strcmp(cmd, "close_sessions") == 0) {
 		pf_pending_close = true;
 	} else if (strcmp(cmd, "absent_ms") == 0 && n >= 2) {
@@ -386,6 +391,19 @@ pf_GetSessionInfo(CK_SESSION_HANDLE s, CK_SESSION_INFO_PTR info)
 static CK_RV
 pf_Login(CK_SESSION_HANDLE s, CK_USER_TYPE u, CK_UTF8CHAR_PTR pin, CK_ULONG len)
 {
+	CK_RV rv = 0;
+
+	pthread_mutex_lock(&pf_mu);
+	pf_poll();
+	pf_stats.logins++;
+	if (pf_cmd.fail_login > 0) {
+		pf_cmd.fail_login--;
+		rv = pf_cmd.rv_login;
+		pf_stats.faults++;
+	}
+	pthread_mutex_unlock(&pf_mu);
+	if (rv != 0)
+		return rv;
 	PF_SESSION_CALL(s, pf_real->C_Login(s, u, pin, len));
 }
 

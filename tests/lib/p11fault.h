@@ -14,6 +14,8 @@
  *   fail_sign N CKR   the next N C_Sign calls return CKR (the real C_Sign is not called)
  *   fail_init N CKR   the next N C_Initialize calls return CKR
  *   fail_open N CKR   the next N C_OpenSession calls return CKR
+ *   fail_login N CKR  the next N C_Login calls return CKR (the real C_Login is not called, so
+ *                     the real token counts no failure)
  *   session_limit N   C_OpenSession answers CKR_SESSION_COUNT while N sessions opened through
  *                     this module are open (0 = no limit; stays until changed)
  *   close_sessions    now: C_CloseAllSessions on every slot (sessions die under the caller, and
@@ -31,6 +33,7 @@
  *   max_inflight   most calls ever running at the same time on one session handle
  *   cross_thread   C_Sign calls made by another thread than the one that did C_SignInit
  *   closed_all     close_sessions/absent events applied
+ *   logins         C_Login calls made, failed or not
  */
 #ifndef P11DKIM_P11FAULT_H
 #define P11DKIM_P11FAULT_H
@@ -43,6 +46,7 @@ struct p11fault_stats {
 	uint64_t max_inflight;
 	uint64_t cross_thread;
 	uint64_t closed_all;
+	uint64_t logins;
 };
 typedef void (*p11fault_get_stats_fn)(struct p11fault_stats *);
 

@@ -614,6 +614,88 @@ START_TEST(test_key_usage)
 }
 END_TEST
 
+/*
+ * A refused PIN is tried once, not with every message (M5): after one CKR_PIN_* answer no
+ * C_Login is made (the fault module counts them) until the PIN file changes or
+ * p11_token_pin_retry(); then the token signs again.
+ */
+static const unsigned long pin_refusals[] = {
+    CKR_PIN_INCORRECT, CKR_PIN_LOCKED, CKR_PIN_EXPIRED, CKR_PIN_LEN_RANGE, CKR_PIN_INVALID,
+};
+
+/* Signs once; the status. */
+static p11_status
+sign_once(p11_token *tok, p11_key *k, struct p11_error *err)
+{
+	unsigned char tbs[32] = {8}, sig[64];
+	size_t slen = sizeof(sig);
+
+	return p11_sign(tok, k, tbs, 32, sig, &slen, err);
+}
+
+static uint64_t
+fault_logins(void)
+{
+	struct p11fault_stats fs;
+
+	tl_fault_stats(&fs);
+	return fs.logins;
+}
+
+START_TEST(test_pin_refused_once)
+{
+	struct p11_token_opts o;
+	struct p11_error err;
+	struct p11_stats ps;
+	char cmd[64];
+	p11_token *tok;
+	p11_key *k;
+	uint64_t n0;
+
+	tl_fault_clear();
+	tl_opts(&o, true);
+	o.sessions = 2;
+	o.pin_file = write_file("pin-rotate", tl_env("P11DKIM_PIN"), 0600);
+	tok = p11_token_open(&o, &err);
+	ck_assert_msg(tok != NULL, "%s", err.msg);
+	k = tl_key(tok, "dkim-ed");
+	ck_assert_int_eq(sign_once(tok, k, &err), P11_OK);
+	/* The token logs us out and now refuses the PIN. */
+	snprintf(cmd, sizeof(cmd), "fail_login 1000 0x%lx\nclose_sessions", pin_refusals[_i]);
+	tl_fault(cmd);
+	n0 = fault_logins();
+	for (unsigned i = 0; i < 5; i++) {
+		ck_assert_int_eq(sign_once(tok, k, &err), P11_ERR_PIN);
+		ck_assert_ptr_nonnull(strstr(err.msg, "dkim"));
+	}
+	ck_assert_uint_eq(fault_logins() - n0, 1);
+	ck_assert_uint_eq(p11_token_login_blocked(tok), pin_refusals[_i]);
+	p11_token_stats(tok, &ps);
+	ck_assert_uint_eq(ps.login_blocked, pin_refusals[_i]);
+	ck_assert_ptr_nonnull(strstr(err.msg, "not tried"));
+	/* Told to retry: one more try (still refused), then stopped again. */
+	ck_assert_int_eq(p11_token_pin_retry(tok, &err), P11_OK);
+	ck_assert_uint_eq(p11_token_login_blocked(tok), 0);
+	ck_assert_int_eq(sign_once(tok, k, &err), P11_ERR_PIN);
+	ck_assert_int_eq(sign_once(tok, k, &err), P11_ERR_PIN);
+	ck_assert_uint_eq(fault_logins() - n0, 2);
+	/* The PIN file rewritten (the PIN rotated, the token fixed): read again, logged in. */
+	tl_fault("reset");
+	ck_assert_int_eq(sign_once(tok, k, &err), P11_ERR_PIN);
+	ck_assert_uint_eq(fault_logins() - n0, 2);
+	write_file("pin-rotate", tl_env("P11DKIM_PIN"), 0600);
+	ck_assert_msg(sign_once(tok, k, &err) == P11_OK, "%s", err.msg);
+	ck_assert_uint_eq(fault_logins() - n0, 3);
+	ck_assert_uint_eq(p11_token_login_blocked(tok), 0);
+	/* Logged in again: later logins are tried as usual. */
+	tl_fault("close_sessions");
+	ck_assert_int_eq(sign_once(tok, k, &err), P11_OK);
+	ck_assert_uint_ge(fault_logins() - n0, 4);
+	tl_fault_clear();
+	p11_token_close(tok);
+}
+END_TEST
+
 /* A module that reports a longer value the second time than it said the first (L14). */
 static CK_ULONG attr_first, attr_second;
 static CK_RV
@@ -676,6 +758,8 @@ p11_suite(void)
 	tcase_add_test(tc, test_fork);
 	tcase_add_test(tc, test_list_keys);
 	tcase_add_test(tc, test_attr_second_length);
+	tcase_add_loop_test(tc, test_pin_refused_once, 0,
+	                    sizeof(pin_refusals) / sizeof(pin_refusals[0]));
 	tcase_add_loop_test(tc, test_key_usage, 0, sizeof(usage_cases) / sizeof(usage_cases[0]));
 	suite_add_tcase(s, tc);
 	return s;
