@@ -160,6 +160,22 @@ main_restart_only(const struct conf *old, const struct conf *new, char *buf, siz
 			                      s[i].name);
 }
 
+/* SIGHUP also lifts a login stop after a refused PIN (pkcs11/ tries no login until then, or
+ * until the PIN file changes, so that the token does not lock the PIN); a changed PIN file is
+ * read again. */
+static void
+main_pin_retry(p11_token *tok)
+{
+	unsigned long blocked = p11_token_login_blocked(tok);
+	struct p11_error perr;
+
+	if (p11_token_pin_retry(tok, &perr) != P11_OK)
+		log_err("reload: %s; the PIN read before stays", perr.msg);
+	if (blocked != 0)
+		log_info("token \"%s\": the next login tries the PIN again (SIGHUP)",
+		         p11_token_label(tok));
+}
+
 /* SIGHUP: a new configuration and key map, or the old ones kept. */
 static void
 main_reload(struct milter_env *env, const char *path)
@@ -169,6 +185,7 @@ main_reload(struct milter_env *env, const char *path)
 	struct state *cur;
 	char buf[5200];
 
+	main_pin_retry(env->token);
 	conf = conf_load(path, &err);
 	if (conf == NULL) {
 		log_err("reload: %s; keeping the current configuration",
@@ -219,6 +236,7 @@ main_metrics(struct milter_env *env, bool write_now)
 			    .sessions = ps.sessions,
 			    .sessions_open = ps.sessions_open,
 			    .sessions_busy = ps.sessions_busy,
+			    .login_blocked = ps.login_blocked != 0,
 			};
 			metrics_set_token(env->metrics, &mt);
 		}

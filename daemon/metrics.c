@@ -38,7 +38,7 @@ struct metrics {
 	atomic_uint_fast64_t lat_sum_ns;
 	atomic_uint_fast64_t tok_signs, tok_sign_errors, tok_retries, tok_recoveries;
 	atomic_uint_fast64_t tok_session_drops, tok_reinits, tok_pool_timeouts, tok_sign_cpu_ns;
-	atomic_uint tok_sessions, tok_sessions_open, tok_sessions_busy;
+	atomic_uint tok_sessions, tok_sessions_open, tok_sessions_busy, tok_login_blocked;
 	atomic_uint_fast64_t start_time;
 };
 
@@ -166,6 +166,7 @@ metrics_set_token(struct metrics *m, const struct metrics_token *t)
 	atomic_store_explicit(&m->tok_sessions, t->sessions, memory_order_relaxed);
 	atomic_store_explicit(&m->tok_sessions_open, t->sessions_open, memory_order_relaxed);
 	atomic_store_explicit(&m->tok_sessions_busy, t->sessions_busy, memory_order_relaxed);
+	atomic_store_explicit(&m->tok_login_blocked, t->login_blocked, memory_order_relaxed);
 }
 
 static void
@@ -259,6 +260,10 @@ metrics_format_token(const struct metrics *m, FILE *fp)
 	metrics_one(fp, "p11dkim_token_sessions_in_use", "gauge",
 	            "Token sessions borrowed by a signing thread now.",
 	            atomic_load_explicit(&m->tok_sessions_busy, memory_order_relaxed));
+	metrics_one(fp, "p11dkim_token_login_blocked", "gauge",
+	            "1 while the token refused the PIN and no login is tried until the PIN file "
+	            "changes or SIGHUP.",
+	            atomic_load_explicit(&m->tok_login_blocked, memory_order_relaxed));
 }
 
 int

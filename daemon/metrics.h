@@ -34,7 +34,7 @@
 #include <stdio.h>
 
 /* Figures of the token, as p11_token_stats() reports them. The counters are
- * monotonic in the token; the last three are gauges. */
+ * monotonic in the token; the last four are gauges. */
 struct metrics_token {
 	uint64_t signs;
 	uint64_t sign_errors;
@@ -47,6 +47,7 @@ struct metrics_token {
 	unsigned sessions;      /* pool size */
 	unsigned sessions_open; /* open now */
 	unsigned sessions_busy; /* borrowed now */
+	unsigned login_blocked; /* 1 while a refused PIN stops logins, else 0 */
 };
 
 /* Upper bounds (seconds) of the sign latency histogram buckets, +Inf aside:

@@ -2,13 +2,39 @@
  * inserted, one log line. See milter.h for the contract. */
 #include "config.h"
 
+#include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "daemon/log.h"
 #include "daemon/milter_int.h"
 #include "sign/sign_msg.h"
+
+/* A refused PIN stops logins in pkcs11/ until the PIN file changes or SIGHUP. Each message it
+ * fails is logged on its own; why, and what to do, is said here, at most once a minute. */
+static void
+milter_note_login_blocked(p11_token *tok)
+{
+	static atomic_llong last = LLONG_MIN;
+	unsigned long rv = p11_token_login_blocked(tok);
+	struct timespec now;
+	long long prev;
+	char name[32];
+
+	if (rv == 0 || clock_gettime(CLOCK_MONOTONIC, &now) != 0)
+		return;
+	prev = atomic_load(&last);
+	if ((prev != LLONG_MIN && (long long)now.tv_sec - prev < 60) ||
+	    !atomic_compare_exchange_strong(&last, &prev, (long long)now.tv_sec))
+		return;
+	log_err("token \"%s\" refused the PIN (%s): no login is tried, and mail that needs one "
+	        "is not signed, until the PIN file changes or p11dkim gets SIGHUP (a token locks "
+	        "its PIN after a few failures)",
+	        p11_token_label(tok), p11_ckr_name(rv, name, sizeof(name)));
+}
 
 static void
 milter_log_signed(SMFICTX *ctx, const struct milter_conn *c, long ms)
@@ -54,6 +80,8 @@ milter_eom(SMFICTX *ctx)
 	for (i = 0; i < r.nsigned; i++)
 		metrics_sign_latency(milter_env->metrics, r.ns[i]);
 	if (rc != 0) {
+		if (r.fail == SIGN_MSG_TOKEN)
+			milter_note_login_blocked(milter_env->token);
 		ret = milter_fail(
 		    ctx, c, r.fail == SIGN_MSG_TOKEN ? POLICY_TOKEN_ERROR : POLICY_INTERNAL_ERROR,
 		    r.detail);

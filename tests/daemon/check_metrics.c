@@ -281,6 +281,7 @@ static const struct {
     {"reinits", NULL, "p11dkim_token_reinits_total", 1},
     {"sessions", NULL, "p11dkim_token_sessions", 16},
     {"in use", NULL, "p11dkim_token_sessions_in_use", 5},
+    {"login blocked", NULL, "p11dkim_token_login_blocked", 1},
     {"token CPU", NULL, "p11dkim_token_sign_cpu_seconds_total", 2.000000125},
 };
 
@@ -297,7 +298,8 @@ START_TEST(updates_table)
 	                          .sign_cpu_ns = 2000000125,
 	                          .sessions = 16,
 	                          .sessions_open = 12,
-	                          .sessions_busy = 5};
+	                          .sessions_busy = 5,
+	                          .login_blocked = 1};
 	struct parsed ps;
 	size_t i;
 

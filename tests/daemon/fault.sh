@@ -2,11 +2,14 @@
 # Token faults through the fault-injecting module (tests/lib/p11fault): a dead token gives a
 # tempfail (451 4.7.0) under on_token_error = tempfail and an unsigned accept under accept,
 # each logged; a single failed C_Sign is recovered inside the pool; once the token is back,
-# messages are signed again.
+# messages are signed again. A refused PIN is tried once, not with every message, until SIGHUP.
 . "$top_srcdir/tests/daemon/lib.sh"
 dt_init fault
 dt_fault_init
 DT_MODULE=$FAULT
+P11FAULT_STATS=$T/fault.stats
+export P11FAULT_STATS
+DT_EXTRA="metrics_file = \"$T/p11dkim.prom\"; metrics_interval = 1;"
 dt_msg "$T/m" 'From: alice@example.com\r\n'
 dt_conf "$T/p11dkim.conf"
 dt_start "$T/p11dkim.conf"
@@ -47,5 +50,38 @@ dt_send "$T/out.back2" "$T/m" -q F6BACK
 dt_expect "action=c signatures=2"
 dt_verify "$T/out.back2" 2
 
+# The token logs us out and refuses the PIN (it was changed, say): one C_Login, not one per
+# message, since tokens lock a PIN after a few failures; the reason logged once a minute, the
+# metric set; after SIGHUP, one more try, and signed again.
+fault_logins() {
+	sed -n 's/^logins //p' "$T/fault.stats"
+}
+dt_fault dump
+dt_send "$T/out.p0" "$T/m" -q P0PIN
+dt_expect "action=c signatures=2"
+l0=$(fault_logins)
+dt_fault "fail_login 1000 0xa0" close_sessions
+for q in P1PIN P2PIN P3PIN; do
+	dt_send "$T/out.$q" "$T/m" -q $q -t 30000
+	dt_expect "action=a signatures=0"
+done
+dt_fault "fail_login 1000 0xa0" dump
+dt_send "$T/out.p4" "$T/m" -q P4PIN -t 30000
+l1=$(fault_logins)
+[ "$((l1 - l0))" -eq 1 ] || dt_fail "C_Login called $((l1 - l0)) times for a refused PIN, not once"
+[ "$(grep -c 'refused the PIN (CKR_PIN_INCORRECT): no login is tried' "$T/log")" -eq 1 ] ||
+	dt_fail "the refused PIN is not logged exactly once"
+dt_log_has "P3PIN: not signed: token error: "
+dt_wait_metric "p11dkim_token_login_blocked 1"
+dt_fault reset
+dt_send "$T/out.p5" "$T/m" -q P5PIN -t 30000
+dt_expect "action=a signatures=0"
+kill -HUP "$DT_PID"
+dt_wait_log "the next login tries the PIN again (SIGHUP)" 100 || dt_fail "SIGHUP did not lift the stop"
+dt_send "$T/out.p6" "$T/m" -q P6PIN
+dt_expect "action=c signatures=2"
+dt_verify "$T/out.p6" 2
+dt_wait_metric "p11dkim_token_login_blocked 0"
+
 dt_stop
-echo "PASS: tempfail and accept policies, recovery; $DT_VERIFIED signatures verified"
+echo "PASS: tempfail and accept policies, recovery, a refused PIN tried once; $DT_VERIFIED signatures verified"
