@@ -52,6 +52,8 @@ printf 'To: x@y.test\nSubject: no from\n\nbody\n' >"$W/nofrom.eml"
 printf 'From: a@[192.0.2.1]\nTo: x@y.test\n\nbody\n' >"$W/literal.eml"
 printf 'From: a@example.test\nFrom: b@example.test\nTo: x@y.test\n\nbody\n' >"$W/twofrom.eml"
 printf 'From: a@example.test, b@other.test\nTo: x@y.test\n\nbody\n' >"$W/nosender.eml"
+# Counted as the signer names them: "From :" is a From too (issue 16, L11).
+printf 'From : x@evil.test\nFrom: a@example.test\nTo: x@y.test\n\nbody\n' >"$W/spacefrom.eml"
 
 # verify FILE NSIG: both verifiers pass every signature, and there are NSIG of them.
 verify() {
@@ -101,7 +103,7 @@ for m in unsigned nofrom; do
 	cmp -s "$W/out" "$W/$m.eml" || fail "$m: output differs from input"
 	grep -q 'not signed' "$W/err" || fail "$m: no reason given: $(cat "$W/err")"
 done
-for m in literal:'From names no usable mailbox' twofrom:'several From' \
+for m in literal:'From names no usable mailbox' twofrom:'several From' spacefrom:'several From' \
 	nosender:'From has several mailboxes and no usable Sender'; do
 	expect_rc 1 $SIGN -c "$W/relaxed.conf" <"$W/${m%%:*}.eml"
 	cmp -s "$W/out" "$W/${m%%:*}.eml" || fail "${m%%:*}: output differs from input"

@@ -25,6 +25,7 @@
 #include "config/conf.h"
 #include "dkim/dkim.h"
 #include "dkim/dkim_addr.h"
+#include "dkim/dkim_canon.h"
 #include "dkim/dkim_message.h"
 #include "pkcs11/p11.h"
 #include "sign/sign_keys.h"
@@ -91,11 +92,14 @@ static dkim_status
 sign_header_cb(void *arg, const char *name, const char *value)
 {
 	struct sign_ctx *sc = arg;
+	/* As the signer matches names: without the white space before the colon ("From :"),
+	 * or "From : x" and "From: y" would count as one From and both be signed. */
+	size_t n = dkim_canon_namelen(name, strlen(name));
 	char **slot = NULL;
 
-	if (strcasecmp(name, "From") == 0 && ++sc->nfrom == 1)
+	if (n == 4 && strncasecmp(name, "From", 4) == 0 && ++sc->nfrom == 1)
 		slot = &sc->from;
-	else if (strcasecmp(name, "Sender") == 0 && ++sc->nsender == 1)
+	else if (n == 6 && strncasecmp(name, "Sender", 6) == 0 && ++sc->nsender == 1)
 		slot = &sc->sender;
 	if (slot != NULL && (*slot = strdup(value)) == NULL)
 		return DKIM_ERR_NOMEM;
