@@ -106,9 +106,10 @@ void conf_domains_load(struct conf_ctx *, const config_setting_t *root, struct c
 void conf_socket_parse(struct conf_ctx *, const config_setting_t *s, const char *path,
                        struct conf *);
 
-/* NULL if st describes a file we may trust (regular, not writable by group or others), else
- * why not (conf_load.c; the login map is held to the same rule). */
-const char *conf_file_mode_why(const struct stat *st);
+/* NULL if st describes a file we may trust (regular, not writable by group or others, owned
+ * by root or by the user this process runs as), else why not, written into why (conf_load.c;
+ * included files and the login map are held to the same rule). */
+const char *conf_file_why(const struct stat *st, char *why, size_t len);
 
 /* The login map (conf_loginmap.c): reads sign.login_map; errors name the file and line. */
 struct conf_loginmap *conf_loginmap_load(struct conf_ctx *, const char *path);

@@ -17,13 +17,24 @@
 #include "config/conf_internal.h"
 
 const char *
-conf_file_mode_why(const struct stat *st)
+conf_file_why(const struct stat *st, char *why, size_t len)
 {
+	/* The file names the PKCS#11 module to load and the pid file to write, maybe as root: as
+	 * sshd's StrictModes, only root or the user p11dkim runs as may own it (L1). */
 	if (!S_ISREG(st->st_mode))
-		return "is not a regular file";
-	if (st->st_mode & (S_IWGRP | S_IWOTH))
-		return "can be written by group or others: refused (chmod go-w)";
-	return NULL;
+		snprintf(why, len, "is not a regular file");
+	else if (st->st_mode & (S_IWGRP | S_IWOTH))
+		snprintf(why, len,
+		         "can be written by group or others: refused (chmod go-w) (mode %04o)",
+		         (unsigned)st->st_mode & 07777);
+	else if (st->st_uid != 0 && st->st_uid != geteuid())
+		snprintf(why, len,
+		         "is owned by uid %u, neither root nor the user p11dkim runs as (uid "
+		         "%u): refused (chown root)",
+		         (unsigned)st->st_uid, (unsigned)geteuid());
+	else
+		return NULL;
+	return why;
 }
 
 /* Large enough for a hosting provider's hundred thousand domains. */
@@ -35,7 +46,7 @@ static bool
 conf_file_read(struct conf_ctx *ctx, const char *path, char **text, size_t *len)
 {
 	struct stat st;
-	const char *why;
+	char whybuf[160];
 	char *buf = NULL;
 	size_t used = 0, cap;
 	ssize_t n;
@@ -51,9 +62,8 @@ conf_file_read(struct conf_ctx *ctx, const char *path, char **text, size_t *len)
 		conf_err_at(ctx, NULL, 0, "", "cannot stat: %s", strerror(errno));
 		goto fail;
 	}
-	why = conf_file_mode_why(&st);
-	if (why != NULL) {
-		conf_err_at(ctx, NULL, 0, "", "%s (mode %04o)", why, (unsigned)st.st_mode & 07777);
+	if (conf_file_why(&st, whybuf, sizeof(whybuf)) != NULL) {
+		conf_err_at(ctx, NULL, 0, "", "%s", whybuf);
 		goto fail;
 	}
 	if (st.st_size > CONF_FILE_MAX) {
@@ -104,6 +114,69 @@ conf_include_dir(struct conf_ctx *ctx, const char *path)
 		         path);
 }
 
+/* Before libconfig reads anything: every file the text @includes (and, in turn, what those
+ * include) must pass conf_file_why. libconfig 1.5 has no hook for its includes, so its
+ * directive is found the way its scanner finds it: "@include" and a quoted name starting a
+ * line. A file that is missing is left to libconfig, which names it. */
+#define CONF_INCLUDE_DEPTH 10
+
+static void conf_precheck_includes(struct conf_ctx *, const char *text, size_t len, int depth);
+
+/* One @include'd file: its name (not NUL-terminated) as written. */
+static void
+conf_precheck_one(struct conf_ctx *ctx, const char *name, size_t namelen, int depth)
+{
+	char rel[4096], file[8200], why[160], *sub;
+	struct stat st;
+	ssize_t got;
+	int fd;
+
+	if (namelen == 0 || namelen >= sizeof(rel))
+		return; /* libconfig refuses it and says why */
+	memcpy(rel, name, namelen);
+	rel[namelen] = '\0';
+	if (rel[0] == '/')
+		snprintf(file, sizeof(file), "%s", rel);
+	else
+		snprintf(file, sizeof(file), "%s/%s", ctx->include_dir, rel);
+	fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return; /* missing: libconfig names it */
+	if (fstat(fd, &st) == 0) {
+		if (conf_file_why(&st, why, sizeof(why)) != NULL)
+			conf_err_at(ctx, file, 0, "", "%s", why);
+		else if (depth < CONF_INCLUDE_DEPTH && st.st_size < CONF_FILE_MAX &&
+		         (sub = malloc((size_t)st.st_size + 1)) != NULL) {
+			got = read(fd, sub, (size_t)st.st_size);
+			if (got > 0)
+				conf_precheck_includes(ctx, sub, (size_t)got, depth + 1);
+			free(sub);
+		}
+	}
+	close(fd);
+}
+
+static void
+conf_precheck_includes(struct conf_ctx *ctx, const char *text, size_t len, int depth)
+{
+	const char *p = text, *end = text + len, *eol, *line_end, *q;
+
+	for (; p < end; p = eol != NULL ? eol + 1 : end) {
+		eol = memchr(p, '\n', (size_t)(end - p));
+		line_end = eol != NULL ? eol : end;
+		while (p < line_end && (*p == ' ' || *p == '\t'))
+			p++;
+		if ((size_t)(line_end - p) < 10 || memcmp(p, "@include", 8) != 0 ||
+		    (p[8] != ' ' && p[8] != '\t'))
+			continue;
+		for (p += 8; p < line_end && (*p == ' ' || *p == '\t'); p++)
+			;
+		if (p < line_end && *p == '"' &&
+		    (q = memchr(p + 1, '"', (size_t)(line_end - p - 1))) != NULL)
+			conf_precheck_one(ctx, p + 1, (size_t)(q - p - 1), depth);
+	}
+}
+
 /* Included files deserve the same distrust as the main one. Only files that
  * hold settings are seen here; an included file with none adds nothing. */
 #define CONF_MAX_FILES 64
@@ -137,9 +210,8 @@ static void
 conf_check_includes(struct conf_ctx *ctx, const config_setting_t *root)
 {
 	struct conf_files fs = {.n = 0};
-	char full[8192];
+	char full[8192], why[160];
 	struct stat st;
-	const char *why;
 	size_t i;
 
 	conf_collect_files(root, &fs);
@@ -150,9 +222,8 @@ conf_check_includes(struct conf_ctx *ctx, const config_setting_t *root)
 			snprintf(full, sizeof(full), "%s/%s", ctx->include_dir, fs.name[i]);
 		if (stat(full, &st) != 0)
 			conf_err_at(ctx, fs.name[i], 0, "", "cannot stat: %s", strerror(errno));
-		else if ((why = conf_file_mode_why(&st)) != NULL)
-			conf_err_at(ctx, fs.name[i], 0, "", "%s (mode %04o)", why,
-			            (unsigned)st.st_mode & 07777);
+		else if (conf_file_why(&st, why, sizeof(why)) != NULL)
+			conf_err_at(ctx, fs.name[i], 0, "", "%s", why);
 	}
 }
 
@@ -288,8 +359,11 @@ conf_load_errors(const char *path, struct conf_errors *errs)
 		conf_err_at(&ctx, NULL, 0, "", "no configuration file named");
 	} else {
 		conf_include_dir(&ctx, path);
-		if (conf_file_read(&ctx, path, &text, &len))
-			conf = conf_parse(&ctx, path, text, len);
+		if (conf_file_read(&ctx, path, &text, &len)) {
+			conf_precheck_includes(&ctx, text, len, 0);
+			if (ctx.errs.n == 0)
+				conf = conf_parse(&ctx, path, text, len);
+		}
 		free(text);
 	}
 	return conf_finish(&ctx, conf, errs);

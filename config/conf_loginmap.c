@@ -145,7 +145,7 @@ conf_loginmap_load(struct conf_ctx *ctx, const char *path)
 {
 	struct conf_loginmap *m;
 	struct stat st;
-	const char *why;
+	char why[160] = "cannot stat";
 	char *buf = NULL;
 	size_t cap = 0;
 	ssize_t n;
@@ -158,12 +158,8 @@ conf_loginmap_load(struct conf_ctx *ctx, const char *path)
 		conf_err_at(ctx, path, 0, "sign.login_map", "cannot open: %s", strerror(errno));
 		return NULL;
 	}
-	if (fstat(fd, &st) != 0 || (why = conf_file_mode_why(&st)) != NULL) {
-		conf_err_at(ctx, path, 0, "sign.login_map", "%s (mode %04o)",
-		            S_ISREG(st.st_mode) ? "can be written by group or others: refused "
-		                                  "(chmod go-w)"
-		                                : "is not a regular file",
-		            (unsigned)st.st_mode & 07777);
+	if (fstat(fd, &st) != 0 || conf_file_why(&st, why, sizeof(why)) != NULL) {
+		conf_err_at(ctx, path, 0, "sign.login_map", "%s", why);
 		close(fd);
 		return NULL;
 	}

@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pkcs11/p11_int.h"
@@ -69,8 +70,20 @@ static p11_status
 p11_module_load(struct p11_module *m, struct p11_error *err)
 {
 	CK_C_GetFunctionList get;
+	struct stat st;
 	CK_RV rv;
 
+	/* Code that runs with the PIN, maybe as root: a file (or its link target) that group or
+	 * others may replace is not loaded. A bare name is the loader's to find, in its own
+	 * directories. */
+	if (strchr(m->path, '/') != NULL && stat(m->path, &st) == 0 &&
+	    (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		p11_err_set(
+		    err, P11_ERR_MODULE, 0,
+		    "PKCS#11 module %s can be written by group or others: refused (mode %04o)",
+		    m->path, (unsigned)st.st_mode & 07777);
+		return P11_ERR_MODULE;
+	}
 	m->dl = dlopen(m->path, RTLD_NOW | RTLD_LOCAL);
 	if (m->dl == NULL) {
 		p11_err_set(err, P11_ERR_MODULE, 0, "cannot load PKCS#11 module %s: %s", m->path,

@@ -536,6 +536,47 @@ START_TEST(test_bad_include)
 	ck_assert_ptr_null(conf_load(main_path, &err));
 	ck_assert_int_eq(err.line, 2);
 	ck_assert_ptr_nonnull(strstr(err.msg, "cannot open include file"));
+
+	/* A file that holds no setting, only an @include, is checked too, before libconfig reads
+	 * it: one that others may write was never looked at (issue 16, L1). */
+	ct_write("inc-leaf.conf", "# nothing\n", 0600);
+	ct_write("inc-mid.conf", "@include \"inc-leaf.conf\"\n", 0666);
+	ct_write("inc-main.conf", CT_TOKEN "@include \"inc-mid.conf\"\n", 0600);
+	ck_assert_ptr_null(conf_load(main_path, &err));
+	ck_assert_ptr_nonnull(strstr(err.file, "/inc-mid.conf"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "can be written by group or others"));
+	ct_write("inc-mid.conf", "@include \"inc-leaf.conf\"\n", 0600);
+	ct_write("inc-leaf.conf", "# nothing\n", 0622);
+	ck_assert_ptr_null(conf_load(main_path, &err));
+	ck_assert_ptr_nonnull(strstr(err.file, "/inc-leaf.conf"));
+}
+END_TEST
+
+/* Only root or the user p11dkim runs as may own the configuration (issue 16, L1): it names
+ * the module to load. Needs root to give a file away; skipped otherwise. */
+START_TEST(test_bad_owner)
+{
+	struct conf_error err;
+	struct conf *c;
+	char path[8192];
+
+	if (geteuid() != 0)
+		return; /* a non-root user owns every file it writes: nothing to give away */
+	snprintf(path, sizeof(path), "%s", ct_write("owned.conf", CT_TOKEN, 0600));
+	c = conf_load(path, &err);
+	ck_assert_msg(c != NULL, "%s", err.msg);
+	conf_free(c);
+	ck_assert_int_eq(chown(path, 65534, 65534), 0);
+	ck_assert_ptr_null(conf_load(path, &err));
+	ck_assert_ptr_nonnull(strstr(err.msg, "is owned by uid 65534, neither root nor the user"));
+	ck_assert_int_eq(chown(path, 0, 0), 0);
+	/* An included file too. */
+	ct_write("owned-inc.conf", "# nothing\n", 0600);
+	snprintf(path, sizeof(path), "%s",
+	         ct_write("owned.conf", CT_TOKEN "@include \"owned-inc.conf\"\n", 0600));
+	ck_assert_int_eq(chown(ct_write("owned-inc.conf", "# nothing\n", 0600), 65534, 65534), 0);
+	ck_assert_ptr_null(conf_load(path, &err));
+	ck_assert_ptr_nonnull(strstr(err.file, "/owned-inc.conf"));
 }
 END_TEST
 
@@ -560,6 +601,7 @@ ct_suite_bad(void)
 	                    (int)(sizeof(mode_cases) / sizeof(mode_cases[0])));
 	tcase_add_test(tc, test_bad_not_regular);
 	tcase_add_test(tc, test_bad_include);
+	tcase_add_test(tc, test_bad_owner);
 	suite_add_tcase(s, tc);
 	return s;
 }

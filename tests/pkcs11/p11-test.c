@@ -334,6 +334,33 @@ START_TEST(test_token_forms)
 }
 END_TEST
 
+/* A module file that group or others may write is not loaded (issue 16, L1): it would run with
+ * the PIN, maybe as root. The same module, copied, loads once it is 0644. */
+START_TEST(test_module_writable)
+{
+	struct p11_token_opts o;
+	struct p11_error err;
+	char path[512], cmd[1200];
+	const char *dir = getenv("P11DKIM_TEST_DIR");
+	p11_token *tok;
+
+	ck_assert_ptr_nonnull(dir);
+	tl_opts(&o, false);
+	snprintf(path, sizeof(path), "%s/module-copy.so", dir);
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s' && chmod 0666 '%s'", o.module, path, path);
+	ck_assert_int_eq(system(cmd), 0);
+	o.module = path;
+	ck_assert_ptr_null(p11_token_open(&o, &err));
+	ck_assert_int_eq(err.status, P11_ERR_MODULE);
+	ck_assert_ptr_nonnull(strstr(err.msg, "can be written by group or others"));
+	ck_assert_int_eq(chmod(path, 0644), 0);
+	tok = p11_token_open(&o, &err);
+	ck_assert_msg(tok != NULL, "%s", err.msg);
+	p11_token_close(tok);
+	unlink(path);
+}
+END_TEST
+
 static char *
 write_file(const char *name, const char *content, mode_t mode)
 {
@@ -745,6 +772,7 @@ p11_suite(void)
 	TCase *tc = tcase_create("token");
 
 	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_module_writable);
 	tcase_add_test(tc, test_sign_verify);
 	tcase_add_test(tc, test_ed25519_both_encodings);
 	tcase_add_test(tc, test_rsa_sizes);
