@@ -178,7 +178,8 @@ conf_loginmap_load(struct conf_ctx *ctx, const char *path)
 	}
 	free(buf);
 	fclose(f);
-	qsort(m->v, m->n, sizeof(*m->v), conf_loginmap_cmp);
+	if (m->n > 1) /* qsort wants a non-null array even for none */
+		qsort(m->v, m->n, sizeof(*m->v), conf_loginmap_cmp);
 	for (i = 1; i < m->n; i++)
 		if (strcmp(m->v[i - 1].login, m->v[i].login) == 0)
 			conf_err_at(ctx, path, 0, "sign.login_map", "login '%s' is listed twice",

@@ -109,7 +109,9 @@ dt_sanitizer_check
 dt_fault reset
 rm -f "$T/p11dkim.pid"
 : >"$T/log"
-"$DT_BIN" -f -c "$T/p11dkim.conf" 2>>"$T/log" &
+# (dt_start's sanitizer options: the full unwinder, for tests/lsan.supp's module frames.)
+ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}:fast_unwind_on_malloc=0" \
+	"$DT_BIN" -f -c "$T/p11dkim.conf" 2>>"$T/log" &
 DT_PID=$!
 i=0
 while ! [ -s "$T/p11dkim.pid" ] && [ $i -lt 500 ]; do
