@@ -97,32 +97,153 @@ dkim_body_save(struct dkim_body *b, const struct dkim_body_st *s)
 }
 
 /*
- * Skips whole 8-byte words in which no byte is below '!': no CR, LF, SP, HTAB (nor any other
- * control byte) can be there, so every byte is line content in both canonicalizations. Base64
- * attachments, the bulk of a large message, then cost a fraction of the byte loop. The test is
- * the "has a byte less than n" bit trick: exact as a yes/no answer for n <= 128, and the same on
- * either byte order.
+ * The scanners below find where a run of line content ends, 16 or 8 bytes at a time, so that
+ * neither text nor whitespace goes through the byte loop. A run is line content in which, under
+ * relaxed, a SP may stand when line content follows it (one SP between words is kept as it is):
+ * it ends at the first CR or LF, and under relaxed at the first HTAB or at a SP followed by WSP,
+ * CR or LF. Each scanner stops short of the end of the data (16 bytes at most, as it reads one
+ * byte ahead); the byte loop does the rest, so they only ever answer "this far is plain".
  */
-static const unsigned char *
-dkim_body_skip_plain(const unsigned char *q, const unsigned char *end)
-{
-	const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
-	uint64_t w;
+#if defined(__GNUC__)
+#define DKIM_BODY_NOINLINE __attribute__((noinline))
+#else
+#define DKIM_BODY_NOINLINE
+#endif
 
-	while (end - q >= 8) {
-		memcpy(&w, q, sizeof(w));
-		if (((w - ones * '!') & ~w & highs) != 0)
-			break;
-		q += 8;
+#if defined(__SSE2__) && !defined(DKIM_BODY_NO_SIMD)
+#include <emmintrin.h>
+
+/* _mm_loadu_si128 reads unaligned bytes by definition: no cast pointer is dereferenced. */
+#define DKIM_BODY_LOAD(q) _mm_loadu_si128((const __m128i *)(const void *)(q))
+#define DKIM_BODY_EQ(v, c) ((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8((v), (c))))
+
+static inline const unsigned char *
+dkim_body_skip_text(const unsigned char *q, const unsigned char *end, bool relaxed)
+{
+	const __m128i sp = _mm_set1_epi8(' '), ht = _mm_set1_epi8('\t'), cr = _mm_set1_epi8('\r'),
+	              lf = _mm_set1_epi8('\n');
+	unsigned s, w, w1, stop;
+	__m128i v;
+
+	for (; end - q >= 17; q += 16) {
+		v = DKIM_BODY_LOAD(q);
+		/* Every byte to stop at is at most SP: a block with none (base64, and most
+		 * 8-bit text) costs three instructions. */
+		if (DKIM_BODY_EQ(_mm_max_epu8(v, sp), sp) == 0)
+			continue;
+		/* s: SP; w: any byte that is not line content by itself. A SP stops the run when
+		 * the byte after it is in w: for the last one of the block, that is byte 16. */
+		s = relaxed ? DKIM_BODY_EQ(v, sp) : 0;
+		w = s | DKIM_BODY_EQ(v, cr) | DKIM_BODY_EQ(v, lf) |
+		    (relaxed ? DKIM_BODY_EQ(v, ht) : 0);
+		if (relaxed)
+			w1 = (w >> 1) | (unsigned)(q[16] == ' ' || q[16] == '\t' || q[16] == '\r' ||
+			                           q[16] == '\n')
+			                    << 15;
+		else
+			w1 = 0;
+		stop = (w & ~s) | (s & w1);
+		if (stop != 0)
+			return q + __builtin_ctz(stop);
 	}
 	return q;
+}
+
+/* Skips SP and HTAB: a WSP run becomes one pending SP however long it is. */
+static DKIM_BODY_NOINLINE const unsigned char *
+dkim_body_skip_wsp(const unsigned char *q, const unsigned char *end)
+{
+	const __m128i sp = _mm_set1_epi8(' '), ht = _mm_set1_epi8('\t');
+	unsigned other;
+	__m128i v;
+
+	for (; end - q >= 16; q += 16) {
+		v = DKIM_BODY_LOAD(q);
+		other = ~(DKIM_BODY_EQ(v, sp) | DKIM_BODY_EQ(v, ht)) & 0xffff;
+		if (other != 0)
+			return q + __builtin_ctz(other);
+	}
+	while (q < end && (*q == ' ' || *q == '\t'))
+		q++;
+	return q;
+}
+#else
+/*
+ * The portable fallback, a 64-bit word at a time. dkim_body_zeros marks each zero byte of x with
+ * its high bit, exactly (no borrow crosses bytes, unlike the cheaper "has a zero byte" test),
+ * and the marks of the word one byte further on line up with the bytes they follow, whatever
+ * the byte order. A word with something to stop at is left to the byte loop.
+ */
+#define DKIM_BODY_ONES UINT64_C(0x0101010101010101)
+#define DKIM_BODY_LOWS UINT64_C(0x7f7f7f7f7f7f7f7f)
+
+static uint64_t
+dkim_body_zeros(uint64_t x)
+{
+	return ~(((x & DKIM_BODY_LOWS) + DKIM_BODY_LOWS) | x | DKIM_BODY_LOWS);
+}
+
+static uint64_t
+dkim_body_marks(uint64_t x, bool relaxed, uint64_t *spaces)
+{
+	*spaces = relaxed ? dkim_body_zeros(x ^ (DKIM_BODY_ONES * ' ')) : 0;
+	return *spaces | dkim_body_zeros(x ^ (DKIM_BODY_ONES * '\r')) |
+	       dkim_body_zeros(x ^ (DKIM_BODY_ONES * '\n')) |
+	       (relaxed ? dkim_body_zeros(x ^ (DKIM_BODY_ONES * '\t')) : 0);
+}
+
+static inline const unsigned char *
+dkim_body_skip_text(const unsigned char *q, const unsigned char *end, bool relaxed)
+{
+	uint64_t x, s, w, s1;
+
+	for (; end - q >= 9; q += 8) {
+		memcpy(&x, q, sizeof(x));
+		w = dkim_body_marks(x, relaxed, &s);
+		memcpy(&x, q + 1, sizeof(x));
+		if (((w & ~s) | (s & dkim_body_marks(x, relaxed, &s1))) != 0)
+			break;
+	}
+	return q;
+}
+
+static const unsigned char *
+dkim_body_skip_wsp(const unsigned char *q, const unsigned char *end)
+{
+	const uint64_t highs = UINT64_C(0x8080808080808080);
+	uint64_t x;
+
+	for (; end - q >= 8; q += 8) {
+		memcpy(&x, q, sizeof(x));
+		if ((dkim_body_zeros(x ^ (DKIM_BODY_ONES * ' ')) |
+		     dkim_body_zeros(x ^ (DKIM_BODY_ONES * '\t'))) != highs)
+			break;
+	}
+	while (q < end && (*q == ' ' || *q == '\t'))
+		q++;
+	return q;
+}
+#endif
+
+/* One scanner per canonicalization, out of line: inlined, they make the byte loop around them
+ * slower on short runs. */
+static DKIM_BODY_NOINLINE const unsigned char *
+dkim_body_skip_relaxed(const unsigned char *q, const unsigned char *end)
+{
+	return dkim_body_skip_text(q, end, true);
+}
+
+static DKIM_BODY_NOINLINE const unsigned char *
+dkim_body_skip_simple(const unsigned char *q, const unsigned char *end)
+{
+	return dkim_body_skip_text(q, end, false);
 }
 
 dkim_status
 dkim_body_update(struct dkim_body *b, const unsigned char *data, size_t len)
 {
-	const unsigned char *cls =
-	    b->canon == DKIM_CANON_RELAXED ? dkim_body_cls_relaxed : dkim_body_cls_simple;
+	const bool relaxed = b->canon == DKIM_CANON_RELAXED;
+	const unsigned char *cls = relaxed ? dkim_body_cls_relaxed : dkim_body_cls_simple;
 	const unsigned char *p = data, *end = data + len, *q;
 	struct dkim_body_st s;
 	size_t n;
@@ -146,11 +267,16 @@ dkim_body_update(struct dkim_body *b, const unsigned char *data, size_t len)
 			/* One SP between words stays as it is under relaxed too: keep it in the
 			 * run, so that prose is copied a line at a time, not a word. */
 			for (q = p + 1;;) {
-				q = dkim_body_skip_plain(q, end);
+				/* The scanner only where the run goes on: where it would stop at
+				 * once (a line end, a WSP run) the byte tests below are cheaper. */
+				if (q < end && cls[*q] == 0)
+					q = relaxed ? dkim_body_skip_relaxed(q, end)
+					            : dkim_body_skip_simple(q, end);
 				while (q < end && cls[*q] == 0)
 					q++;
+				/* One SP before content: on to that content, the scanner's. */
 				if (q + 1 < end && *q == ' ' && cls[q[1]] == 0) {
-					q += 2;
+					q++;
 					continue;
 				}
 				/* A line with content ends in CRLF and the next starts with
@@ -191,7 +317,11 @@ dkim_body_update(struct dkim_body *b, const unsigned char *data, size_t len)
 			DKIM_BODY_EOL();
 			break;
 		default:
-			p++;
+			/* Most WSP runs are one or two bytes (a SP before a TAB or a line end): a
+			 * call costs more than testing those. */
+			if (++p < end && (*p == ' ' || *p == '\t') && ++p < end &&
+			    (*p == ' ' || *p == '\t'))
+				p = dkim_body_skip_wsp(p + 1, end);
 			s.pending_wsp = true;
 			break;
 		}
