@@ -28,7 +28,8 @@ tests_dkim_check_dkim_canon_LDADD = $(DKIM_TEST_LIBS)
 
 check_PROGRAMS += tests/dkim/check_dkim_split
 TESTS += tests/dkim/check_dkim_split
-tests_dkim_check_dkim_split_SOURCES = tests/dkim/check_dkim_split.c tests/dkim/testutil.h
+tests_dkim_check_dkim_split_SOURCES = tests/dkim/check_dkim_split.c tests/dkim/testutil.h \
+	tests/dkim/body-ref.h
 tests_dkim_check_dkim_split_CFLAGS = $(DKIM_TEST_CFLAGS)
 tests_dkim_check_dkim_split_LDADD = $(DKIM_TEST_LIBS)
 

@@ -11,7 +11,8 @@ tests_fuzz_replay_header_CFLAGS = $(AM_CFLAGS) -DFUZZ_NAME='"header"'
 tests_fuzz_replay_header_LDADD = $(FUZZ_REPLAY_LDADD_DKIM)
 
 check_PROGRAMS += tests/fuzz/replay_body
-tests_fuzz_replay_body_SOURCES = tests/fuzz/fuzz_body.c tests/fuzz/replay.c tests/fuzz/fuzz.h
+tests_fuzz_replay_body_SOURCES = tests/fuzz/fuzz_body.c tests/fuzz/replay.c tests/fuzz/fuzz.h \
+	tests/dkim/body-ref.h
 tests_fuzz_replay_body_CFLAGS = $(AM_CFLAGS) -DFUZZ_NAME='"body"'
 tests_fuzz_replay_body_LDADD = $(FUZZ_REPLAY_LDADD_DKIM)
 

@@ -4,10 +4,14 @@
  * Every body is hashed whole and compared with a reference canonicalizer
  * written here line by line, non-streamed (RFC 6376 3.4.3/3.4.4 read
  * literally), then cut at every offset into two pieces, into three pieces at
- * every pair of offsets (small bodies), and fed byte by byte. Bodies: crafted
- * ones full of traps, random ones over a tiny alphabet (so that CR, LF, WSP
- * and runs of empty lines meet in every order), a 4 KB one cut at every
- * offset, and a 1 MB one (see test_big).
+ * every pair of offsets (small bodies), and fed byte by byte; every two-piece
+ * cut is also fed to the canonicalizer as it was before its SIMD scanner
+ * (tests/dkim/body-ref.h, a byte loop for text), which must agree. Bodies:
+ * crafted ones full of traps, random ones over a tiny alphabet (so that CR,
+ * LF, WSP and runs of empty lines meet in every order), random text of up to
+ * 300 bytes with WSP runs longer than the scanner's 16-byte blocks and a SP
+ * at every block offset, a 4 KB one cut at every offset, and a 1 MB one (see
+ * test_big).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +22,7 @@
 
 #include "dkim/dkim.h"
 #include "dkim/dkim_body.h"
+#include "tests/dkim/body-ref.h"
 #include "tests/dkim/testutil.h"
 #include "tests/lib/check_main.h"
 
@@ -90,6 +95,19 @@ ref_hash(dkim_canon canon, const unsigned char *in, size_t len, unsigned char h[
 	free(c);
 }
 
+/* The hash of the old canonicalizer (body-ref.h), cut once at cut. */
+static void
+old_hash(dkim_canon canon, const unsigned char *in, size_t len, size_t cut, unsigned char h[32])
+{
+	struct dkim_body b;
+
+	ck_assert_int_eq(dkim_body_init(&b, md, canon), DKIM_OK);
+	ck_assert_int_eq(ref_body_update(&b, in, cut), DKIM_OK);
+	ck_assert_int_eq(ref_body_update(&b, in + cut, len - cut), DKIM_OK);
+	ck_assert_int_eq(dkim_body_final(&b, h), DKIM_OK);
+	dkim_body_free(&b);
+}
+
 static const char *const crafted[] = {
     "",
     "\r\n",
@@ -104,6 +122,17 @@ static const char *const crafted[] = {
     "\r\n\r\n  \r\n\tfirst after blanks\r\n\r\n",
     "no final line end   \t",
     "trailing blanks then text\r\n\r\n\r\n \r\n\r\nlate\r\n\r\n \r\n",
+    /* Longer than the scanner's blocks: a SP, a TAB, a double SP, a CR and a
+     * CRLF at and around offsets 15, 16, 31 and 32, WSP runs across blocks. */
+    "abcdefghijklmno pqrstuvwxyzabcde fghijklmnopqrstu vwxyz\r\n",
+    "abcdefghijklmnop qrstuvwxyzabcdef  ghijklmnopqrstuv\twxyz \r\n",
+    "abcdefghijklmn  opqrstuvwxyzabc \tdefghijklmnopqrs \r\nxyz\rabc",
+    "abcdefghijklmno\r\npqrstuvwxyzabcd\r\nefghijklmnopqrs\r\n\r\n",
+    "word                                                   "
+    "word\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\tend",
+    "trailing run                                                        \r\n",
+    "a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a  \r\n",
+    "a\r\nb\r\nc\r\nd\r\ne\r\nf\r\ng\r\nh\r\ni\r\nj\r\nk\r\nl\r\nm\r\nn\r\no\r\n \r\n",
 };
 
 /* Checks whole == reference, then every 2-cut, every 3-cut (if small) and bytewise. */
@@ -125,6 +154,9 @@ check_all_cuts(const unsigned char *body, size_t len, bool three)
 			cuts[0] = i;
 			tu_body_hash(md, canon, body, len, cuts, 1, got);
 			ck_assert_msg(memcmp(want, got, 32) == 0, "%s cut at %zu: \"%s\"",
+			              dkim_canon_name(canon), i, tu_show((const char *)body, len));
+			old_hash(canon, body, len, i, got);
+			ck_assert_msg(memcmp(want, got, 32) == 0, "%s old, cut at %zu: \"%s\"",
 			              dkim_canon_name(canon), i, tu_show((const char *)body, len));
 		}
 		if (three)
@@ -173,6 +205,45 @@ START_TEST(test_random_small)
 		for (i = 0; i < len; i++)
 			body[i] = (unsigned char)alphabet[rnd(&seed) % (sizeof(alphabet) - 1)];
 		check_all_cuts(body, len, k < 40);
+	}
+}
+END_TEST
+
+/* Text over tokens rather than bytes, so that words, SP between words, WSP
+ * runs up to 40 long, line ends, lone CRs, NUL and 8-bit bytes fall at every
+ * offset of the scanner's blocks. */
+START_TEST(test_random_text)
+{
+	static const char *const tokens[] = {"w",       "word", "longerwordthanablock",
+	                                     " ",       " ",    " ",
+	                                     "  ",      "\t",   "\r\n",
+	                                     "\n",      "\r",   " \r\n",
+	                                     "\r\n\r\n"};
+	unsigned char body[340];
+	uint32_t seed = 0x2545f491u;
+	int k;
+
+	for (k = 0; k < 400; k++) {
+		/* below 300 + 40 (the longest token), the size of body */
+		size_t want = rnd(&seed) % 300, len = 0, n;
+
+		while (len < want) {
+			uint32_t r = rnd(&seed) % 20;
+			if (r < 13) {
+				n = strlen(tokens[r]);
+				memcpy(body + len, tokens[r], n);
+				len += n;
+			} else if (r < 15) { /* a long WSP run */
+				for (n = 1 + rnd(&seed) % 40; n > 0; n--)
+					body[len++] = rnd(&seed) % 3 ? ' ' : '\t';
+			} else if (r < 16) {
+				body[len++] = rnd(&seed) % 2 ? 0 : 0xe9;
+			} else { /* a word of 1..12 letters */
+				for (n = 1 + rnd(&seed) % 12; n > 0; n--)
+					body[len++] = (unsigned char)('a' + rnd(&seed) % 26);
+			}
+		}
+		check_all_cuts(body, len, false);
 	}
 }
 END_TEST
@@ -330,6 +401,7 @@ split_suite(void)
 	tcase_add_test(tc, test_reference_sane);
 	tcase_add_loop_test(tc, test_crafted, 0, sizeof(crafted) / sizeof(crafted[0]));
 	tcase_add_test(tc, test_random_small);
+	tcase_add_test(tc, test_random_text);
 	tcase_add_test(tc, test_medium);
 	tcase_add_test(tc, test_big);
 	suite_add_tcase(s, tc);
