@@ -203,11 +203,7 @@ conf_internal_may_sign(const struct conf *conf, const struct sockaddr *sa, const
 void
 conf_cidr_free_domains(struct conf_cidr *c)
 {
-	size_t k;
-
-	for (k = 0; k < c->ndomains; k++)
-		free(c->domains[k]);
-	free(c->domains);
+	conf_strv_free(c->domains, c->ndomains);
 	c->domains = NULL;
 	c->ndomains = 0;
 }

@@ -92,6 +92,13 @@ bool conf_literal_matches(const struct conf_ctx *, const config_setting_t *s, lo
 
 /* Syntax checks; they return NULL when fine, else the reason. */
 const char *conf_check_dns_name(const char *name);
+/* Splits text ("a.example, b.example c.example": commas and/or blanks; text is cut up) into
+ * malloc'd copies in *v, *n of them (*v NULL when none). 0 when fine; -1 with why filled when a
+ * name is not a DNS name; -2 when out of memory. Nothing is kept on error. The internal_hosts
+ * domains and sign.login_map's are both written this way. */
+int conf_domain_list(char *text, char ***v, size_t *n, char *why, size_t whylen);
+/* Frees n strings of v, then v. */
+void conf_strv_free(char **v, size_t n);
 const char *conf_check_abs_path(const char *p);
 /* A pkcs11: URI (RFC 7512) is recognised by its scheme, in any case, and checked no further here:
  * config/ depends on no other part. pkcs11/ parses it when the token is opened, and p11dkim -n

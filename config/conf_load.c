@@ -177,56 +177,6 @@ conf_precheck_includes(struct conf_ctx *ctx, const char *text, size_t len, int d
 	}
 }
 
-/* Included files deserve the same distrust as the main one. Only files that
- * hold settings are seen here; an included file with none adds nothing. */
-#define CONF_MAX_FILES 64
-struct conf_files {
-	const char *name[CONF_MAX_FILES];
-	size_t n;
-};
-
-static void
-conf_collect_files(const config_setting_t *s, struct conf_files *fs)
-{
-	const char *file = config_setting_source_file(s);
-	size_t i;
-	int k, n;
-
-	if (file != NULL) {
-		for (i = 0; i < fs->n; i++)
-			if (fs->name[i] == file || strcmp(fs->name[i], file) == 0)
-				break;
-		if (i == fs->n && fs->n < CONF_MAX_FILES)
-			fs->name[fs->n++] = file;
-	}
-	if (!config_setting_is_aggregate(s))
-		return;
-	n = config_setting_length(s);
-	for (k = 0; k < n; k++)
-		conf_collect_files(config_setting_get_elem(s, (unsigned)k), fs);
-}
-
-static void
-conf_check_includes(struct conf_ctx *ctx, const config_setting_t *root)
-{
-	struct conf_files fs = {.n = 0};
-	char full[8192], why[160];
-	struct stat st;
-	size_t i;
-
-	conf_collect_files(root, &fs);
-	for (i = 0; i < fs.n; i++) {
-		if (fs.name[i][0] == '/')
-			snprintf(full, sizeof(full), "%s", fs.name[i]);
-		else
-			snprintf(full, sizeof(full), "%s/%s", ctx->include_dir, fs.name[i]);
-		if (stat(full, &st) != 0)
-			conf_err_at(ctx, fs.name[i], 0, "", "cannot stat: %s", strerror(errno));
-		else if (conf_file_why(&st, why, sizeof(why)) != NULL)
-			conf_err_at(ctx, fs.name[i], 0, "", "%s", why);
-	}
-}
-
 void
 conf_free(struct conf *c)
 {
@@ -253,9 +203,7 @@ conf_free(struct conf *c)
 	free(c->sign.internal_hosts);
 	free(c->sign.login_map);
 	conf_loginmap_free(c->sign.loginmap);
-	for (i = 0; i < c->sign.nmta; i++)
-		free(c->sign.mta[i]);
-	free(c->sign.mta);
+	conf_strv_free(c->sign.mta, c->sign.nmta);
 	for (i = 0; c->sign.headers != NULL && i < c->sign.nheaders; i++)
 		free(c->sign.headers[i]);
 	free(c->sign.headers);
@@ -275,7 +223,6 @@ conf_free(struct conf *c)
 static void
 conf_walk(struct conf_ctx *ctx, const config_setting_t *root, struct conf *conf)
 {
-	conf_check_includes(ctx, root);
 	conf_top_load(ctx, root, conf);
 	conf_token_load(ctx, root, &conf->token);
 	conf_sign_load(ctx, root, &conf->sign);
@@ -293,6 +240,9 @@ conf_parse(struct conf_ctx *ctx, const char *path, const char *text, size_t len)
 
 	ctx->text = text;
 	ctx->textlen = len;
+	conf_precheck_includes(ctx, text, len, 0);
+	if (ctx->errs.n > 0)
+		return NULL;
 	/* fmemopen() refuses a zero size; an empty file is still a file. */
 	f = fmemopen((void *)(len ? text : "\n"), len ? len : 1, "r");
 	if (f == NULL) {
@@ -359,11 +309,8 @@ conf_load_errors(const char *path, struct conf_errors *errs)
 		conf_err_at(&ctx, NULL, 0, "", "no configuration file named");
 	} else {
 		conf_include_dir(&ctx, path);
-		if (conf_file_read(&ctx, path, &text, &len)) {
-			conf_precheck_includes(&ctx, text, len, 0);
-			if (ctx.errs.n == 0)
-				conf = conf_parse(&ctx, path, text, len);
-		}
+		if (conf_file_read(&ctx, path, &text, &len))
+			conf = conf_parse(&ctx, path, text, len);
 		free(text);
 	}
 	return conf_finish(&ctx, conf, errs);

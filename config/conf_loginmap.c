@@ -37,51 +37,35 @@ struct conf_loginmap {
 void
 conf_loginmap_free(struct conf_loginmap *m)
 {
-	size_t i, j;
+	size_t i;
 
 	if (m == NULL)
 		return;
 	for (i = 0; i < m->n; i++) {
-		for (j = 0; j < m->v[i].ndomains; j++)
-			free(m->v[i].domains[j]);
-		free(m->v[i].domains);
+		conf_strv_free(m->v[i].domains, m->v[i].ndomains);
 		free(m->v[i].login);
 	}
 	free(m->v);
 	free(m);
 }
 
-/* Splits "domain, domain ..." into e->domains; false (with the error recorded) if one is not a
- * DNS name. */
+/* The domains of one line into e->domains; false (with the error recorded) if there are none or
+ * one is not a DNS name. */
 static bool
 conf_loginmap_domains(struct conf_ctx *ctx, const char *path, int line, char *rest,
                       struct conf_loginmap_entry *e)
 {
-	const char *why;
-	char *tok, *save = NULL, **v;
+	char why[320];
+	int r = conf_domain_list(rest, &e->domains, &e->ndomains, why, sizeof(why));
 
-	for (tok = strtok_r(rest, ", \t", &save); tok != NULL;
-	     tok = strtok_r(NULL, ", \t", &save)) {
-		if ((why = conf_check_dns_name(tok)) != NULL) {
-			conf_err_at(ctx, path, line, "sign.login_map", "domain '%s' %s", tok, why);
-			return false;
-		}
-		v = realloc(e->domains, (e->ndomains + 1) * sizeof(*v));
-		if (v == NULL || (v[e->ndomains] = strdup(tok)) == NULL) {
-			if (v != NULL)
-				e->domains = v;
-			conf_err_oom(ctx);
-			return false;
-		}
-		e->domains = v;
-		e->ndomains++;
-	}
-	if (e->ndomains == 0) {
+	if (r == -2)
+		conf_err_oom(ctx);
+	else if (r == -1)
+		conf_err_at(ctx, path, line, "sign.login_map", "%s", why);
+	else if (e->ndomains == 0)
 		conf_err_at(ctx, path, line, "sign.login_map", "login '%s' has no domain",
 		            e->login);
-		return false;
-	}
-	return true;
+	return r == 0 && e->ndomains > 0;
 }
 
 /* One line: blank and # lines are skipped; else "login domains". */
@@ -127,9 +111,7 @@ conf_loginmap_line(struct conf_ctx *ctx, const char *path, int line, char *s,
 	m->v[m->n++] = e;
 	return;
 drop:
-	for (len = 0; len < e.ndomains; len++)
-		free(e.domains[len]);
-	free(e.domains);
+	conf_strv_free(e.domains, e.ndomains);
 	free(e.login);
 }
 

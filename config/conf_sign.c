@@ -83,9 +83,9 @@ static bool
 conf_sign_host(struct conf_ctx *ctx, const config_setting_t *e, const char *path, char *text,
                struct conf_cidr *c)
 {
-	char why[256], *rest, *tok, *save = NULL, **v;
-	const char *bad;
+	char why[256], *rest;
 	size_t len = strcspn(text, " \t");
+	int r;
 
 	rest = text[len] != '\0' ? text + len + 1 : NULL;
 	text[len] = '\0';
@@ -96,29 +96,14 @@ conf_sign_host(struct conf_ctx *ctx, const config_setting_t *e, const char *path
 	}
 	if (rest == NULL)
 		return true;
-	for (tok = strtok_r(rest, ", \t", &save); tok != NULL;
-	     tok = strtok_r(NULL, ", \t", &save)) {
-		if ((bad = conf_check_dns_name(tok)) != NULL) {
-			conf_err(ctx, e, path, "domain '%s' %s", tok, bad);
-			break;
-		}
-		v = realloc(c->domains, (c->ndomains + 1) * sizeof(*v));
-		if (v == NULL || (v[c->ndomains] = strdup(tok)) == NULL) {
-			if (v != NULL)
-				c->domains = v;
-			conf_err_oom(ctx);
-			break;
-		}
-		c->domains = v;
-		c->ndomains++;
-	}
-	if (tok != NULL || c->ndomains == 0) {
-		if (tok == NULL)
-			conf_err(ctx, e, path, "has no domain after the address block");
-		conf_cidr_free_domains(c);
-		return false;
-	}
-	return true;
+	r = conf_domain_list(rest, &c->domains, &c->ndomains, why, sizeof(why));
+	if (r == -2)
+		conf_err_oom(ctx);
+	else if (r == -1)
+		conf_err(ctx, e, path, "%s", why);
+	else if (c->ndomains == 0)
+		conf_err(ctx, e, path, "has no domain after the address block");
+	return r == 0 && c->ndomains > 0;
 }
 
 static void

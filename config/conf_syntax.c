@@ -4,6 +4,8 @@
  * checked lightly: scheme, percent-encoding, an object= or id= attribute).
  * Each check returns NULL when fine, else a static reason.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config/conf_internal.h"
@@ -64,4 +66,45 @@ conf_check_abs_path(const char *p)
 	if (strlen(p) >= 4096)
 		return "is too long for a path";
 	return NULL;
+}
+
+int
+conf_domain_list(char *text, char ***v, size_t *n, char *why, size_t whylen)
+{
+	char *tok, *save = NULL, **nv;
+	const char *bad;
+
+	*v = NULL;
+	*n = 0;
+	for (tok = strtok_r(text, ", \t", &save); tok != NULL;
+	     tok = strtok_r(NULL, ", \t", &save)) {
+		if ((bad = conf_check_dns_name(tok)) != NULL) {
+			snprintf(why, whylen, "domain '%s' %s", tok, bad);
+			conf_strv_free(*v, *n);
+			*v = NULL;
+			*n = 0;
+			return -1;
+		}
+		nv = realloc(*v, (*n + 1) * sizeof(*nv));
+		if (nv != NULL)
+			*v = nv;
+		if (nv == NULL || ((*v)[*n] = strdup(tok)) == NULL) {
+			conf_strv_free(*v, *n);
+			*v = NULL;
+			*n = 0;
+			return -2;
+		}
+		(*n)++;
+	}
+	return 0;
+}
+
+void
+conf_strv_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
 }
