@@ -99,3 +99,16 @@ signals_next(int timeout_ms)
 			return c;
 	}
 }
+
+/* See signals.h: binds libmilter's signal thread (mi_signal_thread's sigwait on SIGHUP, SIGTERM
+ * and SIGINT) here. The thread keeps the three signals blocked, so the kernel never picks it, and
+ * it sleeps until the process exits; the main thread alone decides what a signal means. */
+int
+sigwait(const sigset_t *set, int *sig)
+{
+	(void)set;
+	(void)sig;
+	for (;;)
+		pause();
+}
+

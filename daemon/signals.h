@@ -10,6 +10,13 @@
  * only writes the signal number to a pipe; every other thread has them blocked (inherited from
  * signals_block()). The main thread reads the pipe.
  *
+ * That alone is not enough: the kernel also passes over a main thread that is asleep with a
+ * signal already pending (a SIGTERM right behind a SIGHUP), and a signal pending while the main
+ * thread briefly blocks it (signals_thread_create) can be dequeued by any sigwait. CI saw an
+ * early SIGHUP stop the daemon that way. So signals.c also defines sigwait() itself: libmilter's
+ * call binds to it (the executable's symbol comes first), and its signal thread sleeps with the
+ * signals blocked until the process ends, never taking one. Nothing else in p11dkim sigwaits.
+ *
  * Contract
  * - signals_block() first, in the main thread, before any thread exists (the token's and
  *   libmilter's threads inherit the mask); it also ignores SIGPIPE.

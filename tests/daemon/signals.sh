@@ -14,6 +14,19 @@ DT_DOMAINS='{ domain = "example.com"; keys = ( { selector = "rsa"; key = "dkim-r
 dt_conf "$T/p11dkim.conf" "$PIDF"
 dt_start "$T/p11dkim.conf"
 [ "$(cat "$T/p11dkim.pid")" = "$DT_PID" ] || dt_fail "pid file does not hold the daemon's pid"
+# Only the main thread may take SIGHUP, SIGINT or SIGTERM: every other thread, libmilter's
+# signal thread included, has all three blocked (SigBlk bits 0, 1 and 14). A thread in sigwait
+# shows them unblocked, and the kernel could hand it a reload, which libmilter reads as "stop".
+n=0
+for st in /proc/"$DT_PID"/task/*/status; do
+	tid=$(basename "$(dirname "$st")")
+	[ "$tid" = "$DT_PID" ] && continue
+	blk=$(sed -n 's/^SigBlk:[[:space:]]*//p' "$st")
+	[ $((0x$blk & 0x4003)) -eq $((0x4003)) ] ||
+		dt_fail "thread $tid ($(cat /proc/"$DT_PID"/task/"$tid"/comm)) takes SIGHUP/SIGINT/SIGTERM: SigBlk $blk"
+	n=$((n + 1))
+done
+[ "$n" -ge 2 ] || dt_fail "only $n threads besides the main one: the milter is not running"
 dt_msg "$T/org" 'From: carol@example.org\r\n'
 dt_send "$T/out.1" "$T/org" -q S1
 dt_expect "action=a signatures=0"
