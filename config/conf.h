@@ -100,8 +100,10 @@ struct conf_token {
 	char *pin_file;             /* exactly one of pin_file (absolute path) */
 	char *pin_env;              /*   and pin_env (environment variable name) */
 	unsigned sessions;          /* 0..1024; default 0 = let pkcs11/ fit it */
-	unsigned borrow_timeout_ms; /* 1..600000; default 5000 */
+	unsigned borrow_timeout_ms; /* 1..600000; default 5000: one wait for a session of this
+	                               token, after which the signer looks at every token again */
 	bool allow_extractable;     /* default false */
+	int line;                   /* where the group starts, for messages */
 };
 
 struct conf_sign {
@@ -122,6 +124,10 @@ struct conf_sign {
 	char *login_map;                    /* absolute path, or NULL */
 	struct conf_loginmap *loginmap;     /* its contents, read with the configuration */
 	enum conf_on_error on_token_error;  /* default tempfail */
+	/* How long one signature may wait for a token (sessions busy, tokens slow) before the
+	 * message is tempfailed: 1..3600000 ms, default 120000, well below Postfix's
+	 * milter_content_timeout (300 s); the MTA is told of progress meanwhile. */
+	unsigned token_wait_ms;
 	/* NULL = dkim/ default list; if given: lowercased, no duplicates, contains
 	 * "from", each a valid RFC 5322 field name. */
 	char **headers;
@@ -154,7 +160,11 @@ struct conf {
 	int syslog_facility_value; /* LOG_MAIL etc. from <syslog.h> */
 	char *metrics_file;        /* NULL = none (Prometheus textfile); absolute */
 	unsigned metrics_interval; /* seconds, 1..3600, default 10 */
-	struct conf_token token;
+	/* token { ... } (one) or tokens = ( { ... }, ... ) (several holding the same keys, which
+	 * share the load and stand in for each other): exactly one of the two. ntokens >= 1;
+	 * file order; no two name the same module and token. */
+	struct conf_token *tokens;
+	size_t ntokens;
 	struct conf_sign sign;
 	struct conf_domain *domains; /* file order; may be empty */
 	size_t ndomains;

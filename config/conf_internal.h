@@ -107,7 +107,8 @@ const char *conf_check_abs_path(const char *p);
 
 /* Sections (conf_top.c, conf_token.c, conf_sign.c, conf_domains.c). */
 void conf_top_load(struct conf_ctx *, const config_setting_t *root, struct conf *);
-void conf_token_load(struct conf_ctx *, const config_setting_t *root, struct conf_token *);
+void conf_token_load(struct conf_ctx *, const config_setting_t *root, struct conf *);
+void conf_token_free(struct conf *);
 void conf_sign_load(struct conf_ctx *, const config_setting_t *root, struct conf_sign *);
 void conf_domains_load(struct conf_ctx *, const config_setting_t *root, struct conf *);
 void conf_socket_parse(struct conf_ctx *, const config_setting_t *s, const char *path,

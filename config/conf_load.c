@@ -194,10 +194,7 @@ conf_free(struct conf *c)
 	free(c->log);
 	free(c->syslog_facility);
 	free(c->metrics_file);
-	free(c->token.module);
-	free(c->token.token);
-	free(c->token.pin_file);
-	free(c->token.pin_env);
+	conf_token_free(c);
 	for (i = 0; i < c->sign.ninternal; i++)
 		conf_cidr_free_domains(&c->sign.internal_hosts[i]);
 	free(c->sign.internal_hosts);
@@ -224,7 +221,7 @@ static void
 conf_walk(struct conf_ctx *ctx, const config_setting_t *root, struct conf *conf)
 {
 	conf_top_load(ctx, root, conf);
-	conf_token_load(ctx, root, &conf->token);
+	conf_token_load(ctx, root, conf);
 	conf_sign_load(ctx, root, &conf->sign);
 	conf_domains_load(ctx, root, conf);
 }

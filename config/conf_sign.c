@@ -20,6 +20,7 @@ static const char *const conf_sign_known[] = {
     "bare_logins",
     "login_map",
     "on_token_error",
+    "token_wait_ms",
     "headers",
     "oversign",
     "expire_after",
@@ -332,6 +333,7 @@ conf_sign_defaults(struct conf_ctx *ctx, struct conf_sign *sg)
 	sg->body_canon = CONF_CANON_RELAXED;
 	sg->sign_authenticated = true;
 	sg->on_token_error = CONF_ON_ERROR_TEMPFAIL;
+	sg->token_wait_ms = 120000;
 	sg->oversign = true;
 	sg->expire_after = 0;
 	sg->resign = false;
@@ -349,6 +351,7 @@ void
 conf_sign_load(struct conf_ctx *ctx, const config_setting_t *root, struct conf_sign *sg)
 {
 	config_setting_t *g;
+	long long v;
 
 	conf_sign_defaults(ctx, sg);
 	if (conf_get_group(ctx, root, "", "sign", false, &g) != 1)
@@ -360,6 +363,8 @@ conf_sign_load(struct conf_ctx *ctx, const config_setting_t *root, struct conf_s
 	conf_sign_mta(ctx, g, sg);
 	conf_sign_logins(ctx, g, sg);
 	conf_sign_policy(ctx, g, sg);
+	if (conf_get_int(ctx, g, "sign", "token_wait_ms", 1, 3600000, &v) == 1)
+		sg->token_wait_ms = (unsigned)v;
 	conf_sign_headers(ctx, g, sg);
 	conf_get_bool(ctx, g, "sign", "oversign", &sg->oversign);
 	conf_sign_expire(ctx, g, sg);

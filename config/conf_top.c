@@ -17,7 +17,7 @@
 
 static const char *const conf_top_known[] = {
     "socket",       "socket_umask",     "user",  "group", "pid_file", "log", "syslog_facility",
-    "metrics_file", "metrics_interval", "token", "sign",  "domains",  NULL,
+    "metrics_file", "metrics_interval", "token", "tokens", "sign",  "domains",  NULL,
 };
 
 static const struct {

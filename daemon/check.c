@@ -19,8 +19,8 @@ check_uris(const struct conf *conf)
 	struct p11_error err;
 	int bad = 0;
 
-	if (p11_uri_is(conf->token.token) &&
-	    p11_uri_check(conf->token.token, false, &err) != P11_OK) {
+	if (p11_uri_is(conf->tokens[0].token) &&
+	    p11_uri_check(conf->tokens[0].token, false, &err) != P11_OK) {
 		fprintf(stderr, "%s: token.token: %s\n", conf->path, err.msg);
 		bad = 1;
 	}
@@ -98,11 +98,11 @@ check_run(const char *path)
 		printf("clock: synchronised\n");
 	if (listen_exposed(conf, buf, sizeof(buf)))
 		fprintf(stderr, "warning: %s: whoever connects can have mail signed\n", buf);
-	sign_token_opts(&conf->token, &o);
+	sign_token_opts(&conf->tokens[0], &o);
 	tok = p11_token_open(&o, &err);
 	if (tok == NULL) {
-		fprintf(stderr, "token \"%s\" (module %s): %s\n", conf->token.token,
-		        conf->token.module,
+		fprintf(stderr, "token \"%s\" (module %s): %s\n", conf->tokens[0].token,
+		        conf->tokens[0].module,
 		        err.msg[0] != '\0' ? err.msg : p11_strerror(err.status));
 		conf_free(conf);
 		return 1;

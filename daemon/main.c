@@ -127,11 +127,43 @@ main_install(struct milter_env *env, struct conf *conf, char *buf, size_t len)
 
 #define MAIN_DIFF_STR(a, b) ((a) != (b) && ((a) == NULL || (b) == NULL || strcmp((a), (b)) != 0))
 
+/* Appends name (with prefix, if any) to the ", "-separated list in buf. */
+static void
+main_restart_name(char *buf, size_t len, size_t *o, const char *prefix, const char *name)
+{
+	if (*o < len)
+		*o += (size_t)snprintf(buf + *o, len - *o, "%s%s%s%s", *o > 0 ? ", " : "",
+		                       prefix != NULL ? prefix : "", prefix != NULL ? "." : "", name);
+}
+
+/* The token settings read only at start that differ between a and b, under prefix. */
+static void
+main_restart_token(const struct conf_token *a, const struct conf_token *b, const char *prefix,
+                   char *buf, size_t len, size_t *o)
+{
+	const struct {
+		bool differs;
+		const char *name;
+	} s[] = {
+	    {MAIN_DIFF_STR(a->module, b->module), "module"},
+	    {MAIN_DIFF_STR(a->token, b->token), "token"},
+	    {MAIN_DIFF_STR(a->pin_file, b->pin_file), "pin_file"},
+	    {MAIN_DIFF_STR(a->pin_env, b->pin_env), "pin_env"},
+	    {a->sessions != b->sessions, "sessions"},
+	    {a->borrow_timeout_ms != b->borrow_timeout_ms, "borrow_timeout_ms"},
+	    {a->allow_extractable != b->allow_extractable, "allow_extractable"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(s) / sizeof(s[0]); i++)
+		if (s[i].differs)
+			main_restart_name(buf, len, o, prefix, s[i].name);
+}
+
 /* The settings read only at start that differ between old and new, as "a, b, c" in buf. */
 static void
 main_restart_only(const struct conf *old, const struct conf *new, char *buf, size_t len)
 {
-	const struct conf_token *a = &old->token, *b = &new->token;
 	const struct {
 		bool differs;
 		const char *name;
@@ -143,21 +175,22 @@ main_restart_only(const struct conf *old, const struct conf *new, char *buf, siz
 	    {MAIN_DIFF_STR(old->pid_file, new->pid_file), "pid_file"},
 	    {MAIN_DIFF_STR(old->log, new->log), "log"},
 	    {old->syslog_facility_value != new->syslog_facility_value, "syslog_facility"},
-	    {MAIN_DIFF_STR(a->module, b->module), "token.module"},
-	    {MAIN_DIFF_STR(a->token, b->token), "token.token"},
-	    {MAIN_DIFF_STR(a->pin_file, b->pin_file), "token.pin_file"},
-	    {MAIN_DIFF_STR(a->pin_env, b->pin_env), "token.pin_env"},
-	    {a->sessions != b->sessions, "token.sessions"},
-	    {a->borrow_timeout_ms != b->borrow_timeout_ms, "token.borrow_timeout_ms"},
-	    {a->allow_extractable != b->allow_extractable, "token.allow_extractable"},
+	    {old->ntokens != new->ntokens, "tokens"},
 	};
+	char prefix[32];
 	size_t i, o = 0;
 
 	buf[0] = '\0';
-	for (i = 0; i < sizeof(s) / sizeof(s[0]) && o < len; i++)
+	for (i = 0; i < sizeof(s) / sizeof(s[0]); i++)
 		if (s[i].differs)
-			o += (size_t)snprintf(buf + o, len - o, "%s%s", o > 0 ? ", " : "",
-			                      s[i].name);
+			main_restart_name(buf, len, &o, NULL, s[i].name);
+	for (i = 0; old->ntokens == new->ntokens && i < old->ntokens; i++) {
+		if (old->ntokens == 1)
+			snprintf(prefix, sizeof(prefix), "token");
+		else
+			snprintf(prefix, sizeof(prefix), "tokens[%zu]", i);
+		main_restart_token(&old->tokens[i], &new->tokens[i], prefix, buf, len, &o);
+	}
 }
 
 /* SIGHUP also lifts a login stop after a refused PIN (pkcs11/ tries no login until then, or
@@ -317,10 +350,10 @@ main_token(struct milter_env *env, struct conf *conf)
 	struct p11_error err;
 	char buf[1024];
 
-	sign_token_opts(&conf->token, &o);
+	sign_token_opts(&conf->tokens[0], &o);
 	env->token = p11_token_open(&o, &err);
 	if (env->token == NULL) {
-		log_err("token \"%s\" (module %s): %s", conf->token.token, conf->token.module,
+		log_err("token \"%s\" (module %s): %s", conf->tokens[0].token, conf->tokens[0].module,
 		        err.msg[0] != '\0' ? err.msg : p11_strerror(err.status));
 		return -1;
 	}

@@ -167,7 +167,31 @@ static const struct bad_case bad_cases[] = {
         "out of range"),
     /* token { }. */
     BAD_NT("token missing", "socket = \"inet:8891@127.0.0.1\";\n", 0, "token",
-           "required group missing"),
+           "required: token { ... } for one token, or tokens = ( { ... }, ... )"),
+    /* tokens = ( ... ) (issue 15). */
+    BAD_NT("token and tokens",
+           "token = { module = \"/m.so\"; token = \"t\"; pin_env = \"P\"; };\n"
+           "tokens = ( { module = \"/m.so\"; token = \"u\"; pin_env = \"P\"; } );\n",
+           2, "tokens", "not both (token is at line 1)"),
+    BAD_NT("tokens empty", "tokens = ( );\n", 1, "tokens", "is empty"),
+    BAD_NT("tokens not a list", "tokens = { module = \"/m.so\"; };\n", 1, "tokens",
+           "a list ( ... )"),
+    BAD_NT("tokens element not a group", "tokens = ( \"dkim-a\" );\n", 1, "tokens[0]",
+           "must be a group"),
+    BAD_NT("tokens element lacks pin",
+           "tokens = ( { module = \"/m.so\"; token = \"a\"; pin_env = \"P\"; },\n"
+           "  { module = \"/m.so\"; token = \"b\"; } );\n",
+           2, "tokens[1]", "needs pin_file or pin_env"),
+    BAD_NT("tokens element unknown setting",
+           "tokens = ( { module = \"/m.so\"; token = \"a\"; pin_env = \"P\";\n"
+           "  sesions = 2; } );\n",
+           2, "tokens[0].sesions", "did you mean 'sessions'?"),
+    BAD_NT("tokens listed twice",
+           "tokens = ( { module = \"/m.so\"; token = \"a\"; pin_env = \"P\"; },\n"
+           "  { module = \"/m.so\"; token = \"a\"; pin_env = \"Q\"; } );\n",
+           2, "tokens[1].token", "listed twice (also at line 1)"),
+    BAD("token_wait_ms zero", "sign = { token_wait_ms = 0; };\n", 2, "sign.token_wait_ms",
+        "out of range"),
     BAD_NT("module missing", "token = {\n token = \"t\"; pin_env = \"P\"; };\n", 1, "token.module",
            "required setting missing"),
     BAD_NT("no pin", "token = {\n module = \"/m.so\"; token = \"t\"; };\n", 1, "token",

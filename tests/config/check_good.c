@@ -76,13 +76,13 @@ START_TEST(test_good_design)
 	ck_assert_uint_eq(c->socket_port, 8891);
 	ck_assert_str_eq(c->socket_host, "127.0.0.1");
 	ck_assert_ptr_null(c->socket_path);
-	ck_assert_str_eq(c->token.module, "/usr/lib/softhsm/libsofthsm2.so");
-	ck_assert_str_eq(c->token.token, "dkim");
-	ck_assert_str_eq(c->token.pin_file, "/etc/p11dkim/pin");
-	ck_assert_ptr_null(c->token.pin_env);
-	ck_assert_uint_eq(c->token.sessions, 8);
-	ck_assert_uint_eq(c->token.borrow_timeout_ms, 5000);
-	ck_assert(!c->token.allow_extractable);
+	ck_assert_str_eq(c->tokens[0].module, "/usr/lib/softhsm/libsofthsm2.so");
+	ck_assert_str_eq(c->tokens[0].token, "dkim");
+	ck_assert_str_eq(c->tokens[0].pin_file, "/etc/p11dkim/pin");
+	ck_assert_ptr_null(c->tokens[0].pin_env);
+	ck_assert_uint_eq(c->tokens[0].sessions, 8);
+	ck_assert_uint_eq(c->tokens[0].borrow_timeout_ms, 5000);
+	ck_assert(!c->tokens[0].allow_extractable);
 	good_assert_sign_defaults(c);
 	ck_assert_uint_eq(c->ndomains, 1);
 	ck_assert_str_eq(c->domains[0].domain, "example.com");
@@ -119,12 +119,12 @@ START_TEST(test_good_full)
 	ck_assert_int_eq(c->syslog_facility_value, LOG_LOCAL3);
 	ck_assert_str_eq(c->metrics_file, "/var/lib/node_exporter/p11dkim.prom");
 	ck_assert_uint_eq(c->metrics_interval, 30);
-	ck_assert_str_eq(c->token.token, "pkcs11:token=YubiHSM;serial=0012345");
-	ck_assert_ptr_null(c->token.pin_file);
-	ck_assert_str_eq(c->token.pin_env, "P11DKIM_PIN");
-	ck_assert_uint_eq(c->token.sessions, 16);
-	ck_assert_uint_eq(c->token.borrow_timeout_ms, 250);
-	ck_assert(c->token.allow_extractable);
+	ck_assert_str_eq(c->tokens[0].token, "pkcs11:token=YubiHSM;serial=0012345");
+	ck_assert_ptr_null(c->tokens[0].pin_file);
+	ck_assert_str_eq(c->tokens[0].pin_env, "P11DKIM_PIN");
+	ck_assert_uint_eq(c->tokens[0].sessions, 16);
+	ck_assert_uint_eq(c->tokens[0].borrow_timeout_ms, 250);
+	ck_assert(c->tokens[0].allow_extractable);
 	ck_assert_int_eq(c->sign.hdr_canon, CONF_CANON_SIMPLE);
 	ck_assert_int_eq(c->sign.body_canon, CONF_CANON_SIMPLE);
 	ck_assert_uint_eq(c->sign.ninternal, 4);
@@ -179,10 +179,12 @@ START_TEST(test_good_defaults)
 	ck_assert_int_eq(c->syslog_facility_value, LOG_MAIL);
 	ck_assert_ptr_null(c->metrics_file);
 	ck_assert_uint_eq(c->metrics_interval, 10);
-	ck_assert_uint_eq(c->token.sessions, 0);
-	ck_assert_uint_eq(c->token.borrow_timeout_ms, 5000);
-	ck_assert(!c->token.allow_extractable);
-	ck_assert_str_eq(c->token.pin_env, "PIN");
+	ck_assert_uint_eq(c->tokens[0].sessions, 0);
+	ck_assert_uint_eq(c->tokens[0].borrow_timeout_ms, 5000);
+	ck_assert(!c->tokens[0].allow_extractable);
+	ck_assert_str_eq(c->tokens[0].pin_env, "PIN");
+	ck_assert_uint_eq(c->ntokens, 1);
+	ck_assert_uint_eq(c->sign.token_wait_ms, 120000);
 	good_assert_sign_defaults(c);
 	ck_assert_ptr_null(c->sign.headers);
 	ck_assert_uint_eq(c->sign.nheaders, 0);
@@ -191,6 +193,33 @@ START_TEST(test_good_defaults)
 	ck_assert(!c->sign.resign);
 	ck_assert_uint_eq(c->ndomains, 0);
 	ck_assert_ptr_null(conf_signtable_lookup(c, "example.com"));
+	conf_free(c);
+}
+END_TEST
+
+/* Several tokens holding the same keys (issue 15): file order, each with its own settings. */
+START_TEST(test_good_tokens)
+{
+	struct conf *c = ct_load_ok(
+	    "tokens.conf",
+	    "tokens = ( { module = \"/usr/lib/softhsm/libsofthsm2.so\"; token = \"dkim-a\";\n"
+	    "             pin_file = \"/etc/p11dkim/pin-a\"; },\n"
+	    "           { module = \"/usr/lib/softhsm/libsofthsm2.so\"; token = \"dkim-b\";\n"
+	    "             pin_file = \"/etc/p11dkim/pin-b\"; sessions = 2; borrow_timeout_ms = 50; } "
+	    ");\n"
+	    "sign = { token_wait_ms = 30000; };\n");
+
+	ck_assert_uint_eq(c->ntokens, 2);
+	ck_assert_str_eq(c->tokens[0].token, "dkim-a");
+	ck_assert_str_eq(c->tokens[0].pin_file, "/etc/p11dkim/pin-a");
+	ck_assert_uint_eq(c->tokens[0].sessions, 0);
+	ck_assert_uint_eq(c->tokens[0].borrow_timeout_ms, 5000);
+	ck_assert_int_eq(c->tokens[0].line, 1);
+	ck_assert_str_eq(c->tokens[1].token, "dkim-b");
+	ck_assert_uint_eq(c->tokens[1].sessions, 2);
+	ck_assert_uint_eq(c->tokens[1].borrow_timeout_ms, 50);
+	ck_assert_int_eq(c->tokens[1].line, 3);
+	ck_assert_uint_eq(c->sign.token_wait_ms, 30000);
 	conf_free(c);
 }
 END_TEST
@@ -358,7 +387,7 @@ START_TEST(test_good_uris_left_to_pkcs11)
 	                 "domains = ( { domain = \"a.example\"; keys = ( { selector = \"s\"; key = "
 	                 "\"pkcs11:object=a%zz\"; } ); } );\n");
 
-	ck_assert_str_eq(c->token.token,
+	ck_assert_str_eq(c->tokens[0].token,
 	                 "PKCS11:token=a%20label%20longer%20than%20thirty-two%20bytes");
 	ck_assert_str_eq(c->domains[0].keys[0].key, "pkcs11:object=a%zz");
 	conf_free(c);
@@ -411,8 +440,8 @@ START_TEST(test_good_numbers)
 	    "metrics_interval = +30; sign = { expire_after = 86400; };\n"
 	    "# metrics_interval = 4294967306;\n");
 
-	ck_assert_uint_eq(c->token.sessions, 8);
-	ck_assert_uint_eq(c->token.borrow_timeout_ms, 16);
+	ck_assert_uint_eq(c->tokens[0].sessions, 8);
+	ck_assert_uint_eq(c->tokens[0].borrow_timeout_ms, 16);
 	ck_assert_uint_eq(c->metrics_interval, 30);
 	ck_assert_int_eq(c->sign.expire_after, 86400);
 	conf_free(c);
@@ -462,6 +491,7 @@ ct_suite_good(void)
 	tcase_add_test(tc, test_good_design);
 	tcase_add_test(tc, test_good_full);
 	tcase_add_test(tc, test_good_defaults);
+	tcase_add_test(tc, test_good_tokens);
 	tcase_add_test(tc, test_good_host_domains);
 	tcase_add_loop_test(tc, test_good_domain_within, 0,
 	                    sizeof(within_cases) / sizeof(within_cases[0]));

@@ -50,7 +50,7 @@ START_TEST(as_shipped)
 	example_path();
 	c = load_all_ok(example);
 	ck_assert_str_eq(c->socket, "unix:/var/spool/postfix/p11dkim/p11dkim.sock");
-	ck_assert_ptr_nonnull(c->token.pin_file);
+	ck_assert_ptr_nonnull(c->tokens[0].pin_file);
 	ck_assert_uint_eq(c->ndomains, 2);
 	d = conf_signtable_lookup(c, "mail.example.com");
 	ck_assert_ptr_nonnull(d);
@@ -113,7 +113,7 @@ START_TEST(defaults_switched_on)
 	ck_assert_str_eq(c->user, "p11dkim");
 	ck_assert_str_eq(c->log, "syslog");
 	ck_assert_uint_eq(c->metrics_interval, 10);
-	ck_assert_uint_eq(c->token.borrow_timeout_ms, 5000);
+	ck_assert_uint_eq(c->tokens[0].borrow_timeout_ms, 5000);
 	ck_assert_uint_eq(c->sign.nmta, 1);
 	ck_assert_str_eq(c->sign.mta[0], "ORIGINATING");
 	ck_assert(c->sign.hdr_canon == CONF_CANON_RELAXED &&

@@ -34,7 +34,7 @@ setup(void)
 	snprintf(path, sizeof(path), "%s/sign.conf", getenv("P11DKIM_TEST_DIR"));
 	conf = conf_load(path, &cerr);
 	ck_assert_msg(conf != NULL, "%s: %s", path, cerr.msg);
-	sign_token_opts(&conf->token, &o);
+	sign_token_opts(&conf->tokens[0], &o);
 	tok = p11_token_open(&o, &perr);
 	ck_assert_msg(tok != NULL, "token: %s", perr.msg);
 }
@@ -60,7 +60,7 @@ START_TEST(test_opts)
 	struct p11_token_opts t;
 	struct dkim_sign_opts s;
 
-	sign_token_opts(&conf->token, &t);
+	sign_token_opts(&conf->tokens[0], &t);
 	ck_assert_str_eq(t.module, getenv("P11DKIM_MODULE"));
 	ck_assert_str_eq(t.token, getenv("P11DKIM_TOKEN"));
 	ck_assert_str_eq(t.pin_file, getenv("P11DKIM_PIN_FILE"));

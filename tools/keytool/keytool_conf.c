@@ -66,14 +66,14 @@ kt_conf_load(struct kt_ctx *ctx)
 	}
 	ctx->conf_loaded = true;
 	if (ctx->topts.module == NULL)
-		ctx->topts.module = kt_conf_keep(ctx, cf->token.module, 0);
+		ctx->topts.module = kt_conf_keep(ctx, cf->tokens[0].module, 0);
 	/* A label or a pkcs11: URI: pkcs11/ understands both. */
 	if (ctx->topts.token == NULL)
-		ctx->topts.token = kt_conf_keep(ctx, cf->token.token, 1);
-	ctx->topts.allow_extractable = cf->token.allow_extractable;
+		ctx->topts.token = kt_conf_keep(ctx, cf->tokens[0].token, 1);
+	ctx->topts.allow_extractable = cf->tokens[0].allow_extractable;
 	if (ctx->topts.pin_file == NULL && ctx->topts.pin_env == NULL) {
-		ctx->topts.pin_file = kt_conf_keep(ctx, cf->token.pin_file, 2);
-		ctx->topts.pin_env = kt_conf_keep(ctx, cf->token.pin_env, 3);
+		ctx->topts.pin_file = kt_conf_keep(ctx, cf->tokens[0].pin_file, 2);
+		ctx->topts.pin_env = kt_conf_keep(ctx, cf->tokens[0].pin_env, 3);
 	}
 	if (kt_conf_uses(ctx, cf) != 0) {
 		kt_errx(ctx, "out of memory");

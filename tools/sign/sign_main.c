@@ -167,7 +167,7 @@ sign_keys(const struct sign_ctx *sc, dkim_signer *sg, const struct conf *cf,
 	size_t i;
 	int rc = -1;
 
-	sign_token_opts(&cf->token, &o);
+	sign_token_opts(&cf->tokens[0], &o);
 	o.module = sc->over.module != NULL ? sc->over.module : o.module;
 	o.token = sc->over.token != NULL ? sc->over.token : o.token;
 	if (sc->over.pin_file != NULL || sc->over.pin_env != NULL) {
