@@ -94,6 +94,9 @@ struct conf_domain {
 	int line;
 };
 
+/* Tokens in one tokens = ( ... ) list. */
+#define CONF_MAX_TOKENS 32
+
 struct conf_token {
 	char *module;               /* required: PKCS#11 module path (or name dlopen finds) */
 	char *token;                /* required: token label (<= 32 bytes) or pkcs11: URI */

@@ -133,6 +133,10 @@ conf_tokens_list(struct conf_ctx *ctx, const config_setting_t *list, struct conf
 		conf_err(ctx, list, "tokens", "is empty: list at least one token { ... }");
 		return;
 	}
+	if (n > CONF_MAX_TOKENS) {
+		conf_err(ctx, list, "tokens", "lists %zu tokens; at most %d", n, CONF_MAX_TOKENS);
+		return;
+	}
 	conf->tokens = calloc(n, sizeof(*conf->tokens));
 	if (conf->tokens == NULL) {
 		conf_err_oom(ctx);

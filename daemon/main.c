@@ -112,7 +112,7 @@ main_install(struct milter_env *env, struct conf *conf, char *buf, size_t len)
 	struct sign_keys *keys;
 	struct state *st;
 
-	keys = sign_keys_build(conf, env->token, NULL, main_warn_key, NULL, buf, len);
+	keys = sign_keys_build(conf, env->tokens, NULL, main_warn_key, NULL, buf, len);
 	if (keys == NULL)
 		return -1;
 	st = state_new(conf, keys);
@@ -218,7 +218,8 @@ main_reload(struct milter_env *env, const char *path)
 	struct state *cur;
 	char buf[5200];
 
-	main_pin_retry(env->token);
+	for (size_t i = 0; i < p11_set_size(env->tokens); i++)
+		main_pin_retry(p11_set_token(env->tokens, i));
 	conf = conf_load(path, &err);
 	if (conf == NULL) {
 		log_err("reload: %s; keeping the current configuration",
@@ -241,6 +242,32 @@ main_reload(struct milter_env *env, const char *path)
 	log_info("reloaded %s: %zu domains", path, conf->ndomains);
 }
 
+/* The per-token series: who is in the rotation, how busy, how many signatures. */
+static void
+main_metrics_members(struct milter_env *env)
+{
+	struct metrics_member v[METRICS_MAX_TOKENS];
+	struct p11_set_member_stats ms;
+	size_t i, n = p11_set_size(env->tokens);
+
+	for (i = 0; i < n && i < METRICS_MAX_TOKENS; i++) {
+		p11_token *tok = p11_set_token(env->tokens, i);
+
+		p11_set_member_stats(env->tokens, i, &ms);
+		memset(&v[i], 0, sizeof(v[i]));
+		snprintf(v[i].token, sizeof(v[i].token), "%s", p11_token_label(tok));
+		snprintf(v[i].serial, sizeof(v[i].serial), "%s", p11_token_serial(tok));
+		v[i].in_rotation = ms.in_rotation;
+		v[i].outstanding = ms.outstanding;
+		v[i].sessions = ms.token.sessions;
+		v[i].signs = ms.signs;
+		v[i].failures = ms.failures;
+		v[i].left = ms.left;
+		v[i].sign_ns = ms.sign_ns;
+	}
+	metrics_set_members(env->metrics, v, i);
+}
+
 /* The metrics file of the current configuration, every metrics_interval seconds: returns the
  * wait until the next write (-1 = no metrics file). A failure is logged once until it changes. */
 static int
@@ -256,7 +283,7 @@ main_metrics(struct milter_env *env, bool write_now)
 	if (st != NULL && st->conf->metrics_file != NULL) {
 		wait = (int)st->conf->metrics_interval * 1000;
 		if (write_now) {
-			p11_token_stats(env->token, &ps);
+			p11_set_stats(env->tokens, &ps);
 			mt = (struct metrics_token){
 			    .signs = ps.signs,
 			    .sign_errors = ps.sign_errors,
@@ -271,6 +298,7 @@ main_metrics(struct milter_env *env, bool write_now)
 			    .sessions_busy = ps.sessions_busy,
 			    .login_blocked = ps.login_blocked != 0,
 			};
+			main_metrics_members(env);
 			metrics_set_token(env->metrics, &mt);
 		}
 		if (write_now && metrics_write(env->metrics, st->conf->metrics_file) != 0) {
@@ -342,19 +370,33 @@ main_stop(struct milter_env *env, pthread_t thread)
 	return 0;
 }
 
-/* Token, keys and first state; the caller drops privileges afterwards. */
+/* A token left or rejoined the rotation (pkcs11/ says why; the log is ours). */
+static void
+main_token_event(void *arg, const char *label, const char *serial, bool in, const char *why)
+{
+	(void)arg;
+	if (in)
+		log_info("token \"%s\" (serial %s) is back in the rotation: %s", label, serial, why);
+	else
+		log_warn("token \"%s\" (serial %s) left the rotation: %s; the other tokens holding "
+		         "its keys sign, and it is probed until a test signature verifies",
+		         label, serial, why);
+}
+
+/* Tokens, keys and first state; the caller drops privileges afterwards. */
 static int
 main_token(struct milter_env *env, struct conf *conf)
 {
-	struct p11_token_opts o;
+	struct p11_token_opts topts[CONF_MAX_TOKENS];
+	struct p11_set_opts so;
 	struct p11_error err;
 	char buf[1024];
 
-	sign_token_opts(&conf->tokens[0], &o);
-	env->token = p11_token_open(&o, &err);
-	if (env->token == NULL) {
-		log_err("token \"%s\" (module %s): %s", conf->tokens[0].token, conf->tokens[0].module,
-		        err.msg[0] != '\0' ? err.msg : p11_strerror(err.status));
+	sign_set_opts(conf, topts, &so);
+	so.event = main_token_event;
+	env->tokens = p11_set_open(&so, &err);
+	if (env->tokens == NULL) {
+		log_err("%s", err.msg[0] != '\0' ? err.msg : p11_strerror(err.status));
 		return -1;
 	}
 	if (main_install(env, conf, buf, sizeof(buf)) != 0) {
@@ -362,6 +404,19 @@ main_token(struct milter_env *env, struct conf *conf)
 		return -1;
 	}
 	return 0;
+}
+
+/* "token "a"" or "tokens "a", "b"", for the start line. */
+static const char *
+main_token_names(p11_set *set, char *buf, size_t len)
+{
+	size_t i, o, n = p11_set_size(set);
+
+	o = (size_t)snprintf(buf, len, "%s", n == 1 ? "token " : "tokens ");
+	for (i = 0; i < n && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s\"%s\"", i > 0 ? ", " : "",
+		                      p11_token_label(p11_set_token(set, i)));
+	return buf;
 }
 
 /* Everything up to serving; -1 after logging why. conf passes to the state holder. */
@@ -472,8 +527,9 @@ main(int argc, char **argv)
 		process_ready(0);
 		return 1;
 	}
-	log_info("p11dkim %s started: socket %s, token \"%s\", %zu domains", PACKAGE_VERSION,
-	         states.cur->conf->socket, p11_token_label(env.token), states.cur->conf->ndomains);
+	log_info("p11dkim %s started: socket %s, %s, %zu domains", PACKAGE_VERSION,
+	         states.cur->conf->socket, main_token_names(env.tokens, buf, sizeof(buf)),
+	         states.cur->conf->ndomains);
 	process_ready(1);
 	for (;;) {
 		sig = signals_next(main_metrics(&env, true));
@@ -488,7 +544,7 @@ main(int argc, char **argv)
 		_exit(1); /* threads still use the token: no clean-up under them */
 	}
 	state_holder_destroy(&states);
-	p11_token_close(env.token);
+	p11_set_close(env.tokens);
 	metrics_free(env.metrics);
 	process_pidfile_remove(pid_file);
 	free(pid_file);

@@ -40,6 +40,8 @@ struct metrics {
 	atomic_uint_fast64_t tok_session_drops, tok_reinits, tok_pool_timeouts, tok_sign_cpu_ns;
 	atomic_uint tok_sessions, tok_sessions_open, tok_sessions_busy, tok_login_blocked;
 	atomic_uint_fast64_t start_time;
+	struct metrics_member members[METRICS_MAX_TOKENS]; /* the writer's thread only */
+	size_t nmembers;
 };
 
 /* Bucket bounds in nanoseconds, so that the hot path compares integers. */
@@ -230,6 +232,89 @@ metrics_format_latency(const struct metrics *m, FILE *fp)
 	fprintf(fp, "%s_count %" PRIu64 "\n", name, cum);
 }
 
+void
+metrics_set_members(struct metrics *m, const struct metrics_member *v, size_t n)
+{
+	m->nmembers = n < METRICS_MAX_TOKENS ? n : METRICS_MAX_TOKENS;
+	memcpy(m->members, v, m->nmembers * sizeof(*v));
+}
+
+/* A label value as the exposition format wants it: backslash, quote and newline escaped. */
+static void
+metrics_label_value(FILE *fp, const char *v)
+{
+	for (; *v != '\0'; v++) {
+		if (*v == '\\' || *v == '"')
+			fputc('\\', fp);
+		if (*v == '\n')
+			fputs("\\n", fp);
+		else
+			fputc(*v, fp);
+	}
+}
+
+enum metrics_member_field {
+	MM_IN_ROTATION,
+	MM_OUTSTANDING,
+	MM_SESSIONS,
+	MM_SIGNS,
+	MM_FAILURES,
+	MM_LEFT,
+	MM_SIGN_SECONDS
+};
+
+static void
+metrics_member_series(const struct metrics *m, FILE *fp, const char *name, const char *type,
+                      const char *help, enum metrics_member_field f)
+{
+	const struct metrics_member *t;
+	size_t i;
+
+	metrics_head(fp, name, type, help);
+	for (i = 0; i < m->nmembers; i++) {
+		t = &m->members[i];
+		fprintf(fp, "%s{token=\"", name);
+		metrics_label_value(fp, t->token);
+		fputs("\",serial=\"", fp);
+		metrics_label_value(fp, t->serial);
+		fputs("\"} ", fp);
+		switch (f) {
+		case MM_IN_ROTATION: fprintf(fp, "%u\n", t->in_rotation); break;
+		case MM_OUTSTANDING: fprintf(fp, "%u\n", t->outstanding); break;
+		case MM_SESSIONS: fprintf(fp, "%u\n", t->sessions); break;
+		case MM_SIGNS: fprintf(fp, "%" PRIu64 "\n", t->signs); break;
+		case MM_FAILURES: fprintf(fp, "%" PRIu64 "\n", t->failures); break;
+		case MM_LEFT: fprintf(fp, "%" PRIu64 "\n", t->left); break;
+		case MM_SIGN_SECONDS: metrics_print_seconds(fp, "", "", t->sign_ns); break;
+		}
+	}
+}
+
+static void
+metrics_format_members(const struct metrics *m, FILE *fp)
+{
+	metrics_member_series(m, fp, "p11dkim_tokens_in_rotation", "gauge",
+	                      "1 while the token takes signatures, 0 while it is out of the "
+	                      "rotation (failed or not answering) and probed.",
+	                      MM_IN_ROTATION);
+	metrics_member_series(m, fp, "p11dkim_tokens_operations_outstanding", "gauge",
+	                      "Signatures waiting for a session of the token or signing on it now.",
+	                      MM_OUTSTANDING);
+	metrics_member_series(m, fp, "p11dkim_tokens_sessions", "gauge",
+	                      "Sessions of the token's pool.", MM_SESSIONS);
+	metrics_member_series(m, fp, "p11dkim_tokens_signatures_total", "counter",
+	                      "Signatures made on the token.", MM_SIGNS);
+	metrics_member_series(m, fp, "p11dkim_tokens_failovers_total", "counter",
+	                      "Signatures that failed on the token and went to another one.",
+	                      MM_FAILURES);
+	metrics_member_series(m, fp, "p11dkim_tokens_left_rotation_total", "counter",
+	                      "Times the token left the rotation.", MM_LEFT);
+	metrics_member_series(m, fp, "p11dkim_tokens_sign_seconds_total", "counter",
+	                      "Time of the token's signatures, session wait included (divide by "
+	                      "p11dkim_tokens_signatures_total for the mean latency).",
+	                      MM_SIGN_SECONDS);
+}
+
 static void
 metrics_format_token(const struct metrics *m, FILE *fp)
 {
@@ -295,6 +380,7 @@ metrics_format(const struct metrics *m, FILE *fp)
 	    metrics_get(&m->mta_no_leadspc));
 	metrics_format_latency(m, fp);
 	metrics_format_token(m, fp);
+	metrics_format_members(m, fp);
 	metrics_one_seconds(fp, "p11dkim_process_cpu_seconds_total",
 	                    "User and system CPU time of the daemon, all threads.",
 	                    metrics_process_cpu_ns());

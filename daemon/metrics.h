@@ -50,6 +50,18 @@ struct metrics_token {
 	unsigned login_blocked; /* 1 while a refused PIN stops logins, else 0 */
 };
 
+/* One token of the set, as p11_set_member_stats() reports it, for the per-token series
+ * (labels token and serial, so that two tokens of one label stay apart). */
+#define METRICS_MAX_TOKENS 32
+struct metrics_member {
+	char token[33], serial[17];
+	unsigned in_rotation; /* 1 or 0 */
+	unsigned outstanding; /* operations waiting for a session or signing */
+	unsigned sessions;
+	uint64_t signs, failures, left;
+	uint64_t sign_ns; /* time of those signatures, session wait included */
+};
+
 /* Upper bounds (seconds) of the sign latency histogram buckets, +Inf aside:
  * 0.5 ms (SoftHSM Ed25519) up to 5 s (a network HSM recovering). */
 #define METRICS_LATENCY_BUCKETS 14
@@ -63,6 +75,9 @@ struct metrics;
  * must outlive the metrics object (static strings: they are not copied).
  * nreasons 1..64. */
 struct metrics *metrics_new(const char *const *reasons, size_t nreasons);
+/* Copies n (at most METRICS_MAX_TOKENS) members in. Unlike the other updates, not atomic:
+ * call it from the thread that calls metrics_write()/metrics_format(), and only there. */
+void metrics_set_members(struct metrics *, const struct metrics_member *v, size_t n);
 void metrics_free(struct metrics *);
 
 /* A message left signed with nsigs DKIM-Signature fields. */

@@ -31,10 +31,11 @@
 #include "daemon/policy.h"
 #include "daemon/state.h"
 #include "pkcs11/p11.h"
+#include "pkcs11/p11_set.h"
 
 struct milter_env {
 	struct state_holder *states;
-	p11_token *token;
+	p11_set *tokens; /* one token or several holding the same keys */
 	atomic_int stopping;   /* set at SIGTERM: new messages are tempfailed */
 	atomic_long in_flight; /* messages between MAIL FROM and their end */
 	struct metrics *metrics;

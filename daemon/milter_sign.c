@@ -16,14 +16,20 @@
 /* A refused PIN stops logins in pkcs11/ until the PIN file changes or SIGHUP. Each message it
  * fails is logged on its own; why, and what to do, is said here, at most once a minute. */
 static void
-milter_note_login_blocked(p11_token *tok)
+milter_note_login_blocked(p11_set *set)
 {
 	static atomic_llong last = LLONG_MIN;
-	unsigned long rv = p11_token_login_blocked(tok);
+	unsigned long rv = 0;
 	struct timespec now;
+	p11_token *tok = NULL;
 	long long prev;
 	char name[32];
+	size_t i;
 
+	for (i = 0; i < p11_set_size(set) && rv == 0; i++) {
+		tok = p11_set_token(set, i);
+		rv = p11_token_login_blocked(tok);
+	}
 	if (rv == 0 || clock_gettime(CLOCK_MONOTONIC, &now) != 0)
 		return;
 	prev = atomic_load(&last);
@@ -55,6 +61,14 @@ milter_log_signed(SMFICTX *ctx, const struct milter_conn *c, long ms)
 	log_info("%s: signed: %s; token %ld ms", milter_qid(ctx), line, ms);
 }
 
+/* While a signature waits for a token (all sessions busy, a slow device), the MTA is told the
+ * milter is still at work, or its timeout (Postfix: milter_content_timeout) would fire. */
+static void
+milter_progress(void *arg)
+{
+	(void)smfi_progress(arg);
+}
+
 sfsistat
 milter_eom(SMFICTX *ctx)
 {
@@ -76,12 +90,13 @@ milter_eom(SMFICTX *ctx)
 		return SMFIS_CONTINUE;
 	if (c->err != POLICY_SIGN)
 		return milter_fail(ctx, c, c->err, c->err_detail);
-	rc = sign_msg_sign(c->signer, milter_env->token, c->dom, c->entry, "\n", values, &r);
+	rc = sign_msg_sign(c->signer, milter_env->tokens, c->dom, c->entry, "\n", values,
+	                   milter_progress, ctx, &r);
 	for (i = 0; i < r.nsigned; i++)
 		metrics_sign_latency(milter_env->metrics, r.ns[i]);
 	if (rc != 0) {
 		if (r.fail == SIGN_MSG_TOKEN)
-			milter_note_login_blocked(milter_env->token);
+			milter_note_login_blocked(milter_env->tokens);
 		ret = milter_fail(
 		    ctx, c, r.fail == SIGN_MSG_TOKEN ? POLICY_TOKEN_ERROR : POLICY_INTERNAL_ERROR,
 		    r.detail);

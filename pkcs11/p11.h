@@ -75,6 +75,7 @@ typedef enum {
 	P11_ERR_POOL_TIMEOUT,  /* no session became free before borrow_timeout_ms */
 	P11_ERR_TOKEN_GONE,    /* token absent or dead, recovery gave up */
 	P11_ERR_SIGN,          /* the token refused to sign */
+	P11_ERR_KEY_MISMATCH,  /* two tokens of a set hold different keys under one reference */
 } p11_status;
 
 struct p11_error {

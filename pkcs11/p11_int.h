@@ -94,12 +94,19 @@ struct p11_pool_slot {
 	atomic_bool busy;      /* lent; claimed by compare-and-swap */
 	uint64_t last_used_ms; /* p11_now_ms() of the last use */
 	atomic_uint users;
+	/* p11_now_ms() when the token refused to open a session here (CKR_SESSION_COUNT: the
+	   device's sessions are shared with other applications), 0 when not parked. */
+	atomic_uint_fast64_t parked_ms;
+	/* p11_now_ms() when the C_Sign running on this session started, 0 when none: a token
+	   that stops answering shows here (p11_pool_longest_sign_ms). */
+	atomic_uint_fast64_t sign_since_ms;
 };
 struct p11_pool {
 	sem_t free; /* one token per slot that is not lent */
 	struct p11_pool_slot *slots;
 	unsigned n;
 	atomic_uint busy;
+	atomic_uint parked;
 	unsigned timeout_ms;
 };
 p11_status p11_pool_init(struct p11_pool *, unsigned n, unsigned timeout_ms);
@@ -110,6 +117,16 @@ void p11_pool_shrink(struct p11_pool *, unsigned n);
 /* A free slot, or NULL after timeout_ms (or when no free slot is found though the semaphore
    said one was, which a correct count never does). */
 struct p11_pool_slot *p11_pool_borrow(struct p11_pool *);
+/* The same with another wait than the pool's. */
+struct p11_pool_slot *p11_pool_borrow_for(struct p11_pool *, unsigned timeout_ms);
+/* For a borrowed slot whose session the token refused (CKR_SESSION_COUNT): it stays out of the
+   pool, so borrowers wait for the sessions the token does give, until p11_pool_unpark_due
+   gives it back (after_ms later) to try again. Returns how many it gave back. */
+void p11_pool_park(struct p11_pool *, struct p11_pool_slot *, uint64_t now_ms);
+#define P11_PARK_MS 1000 /* a parked slot is tried again after this long */
+unsigned p11_pool_unpark_due(struct p11_pool *, uint64_t now_ms, unsigned after_ms);
+/* How long the longest C_Sign running now has been running (0: none). */
+uint64_t p11_pool_longest_sign_ms(struct p11_pool *, uint64_t now_ms);
 /* That slot if it is free now, else NULL without waiting. */
 struct p11_pool_slot *p11_pool_try_borrow_slot(struct p11_pool *, struct p11_pool_slot *);
 void p11_pool_return(struct p11_pool *, struct p11_pool_slot *);
@@ -177,6 +194,64 @@ p11_status p11_token_with_session(p11_token *, bool rw, p11_session_fn fn, void 
 p11_status p11_token_acquire(p11_token *, struct p11_pool_slot **, struct p11_error *err);
 void p11_token_release(p11_token *, struct p11_pool_slot *);
 uint64_t p11_now_ms(void);
+
+/* --- p11_sign.c --- */
+struct p11_sign_how {
+	unsigned borrow_ms; /* the whole wait for a session, from the call */
+	bool recover;       /* false: one retry on a fresh session, no module re-initialisation
+	                       (another token can take the signature) */
+};
+/* p11_sign with the wait and the recovery chosen by the caller (the token set). A slot the
+   token refuses a session for (CKR_SESSION_COUNT) is parked, not an error. */
+p11_status p11_sign_run(p11_token *, p11_key *, const unsigned char *digest, size_t digest_len,
+                        unsigned char *sig, size_t *sig_len, const struct p11_sign_how *,
+                        struct p11_error *err);
+
+/* --- p11_set.c, p11_set_sign.c, p11_set_watch.c (contract in p11_set.h) --- */
+#include "pkcs11/p11_set.h"
+
+struct p11_set_member {
+	p11_token *tok;
+	struct p11_set *set;
+	size_t index;
+	atomic_bool in_rotation;
+	atomic_uint outstanding;
+	atomic_uint_fast64_t signs, failures, left, sign_ns;
+	uint64_t out_since_ms; /* under mu: when it left the rotation */
+	pthread_mutex_t mu;    /* the watcher's sleep, why */
+	pthread_cond_t wake;   /* it left the rotation, or the set closes */
+	char why[512];         /* why it left, under mu */
+	pthread_t watcher;
+	bool watching;
+};
+struct p11_set_key {
+	struct p11_set_key *next;
+	char *ref;
+	p11_key **on; /* per member: the key there, or NULL */
+	EVP_PKEY *pub;
+	const p11_key *first;
+};
+struct p11_set {
+	struct p11_set_member *m;
+	size_t n;
+	unsigned wait_ms, hang_ms, probe_max_ms;
+	p11_set_event_fn event;
+	void *event_arg;
+	pthread_mutex_t keys_mu; /* the list below */
+	struct p11_set_key *keys; /* every key handed out, newest first; freed at close */
+	atomic_bool closing;
+};
+/* Takes m out of the rotation (once; later calls while it is out change nothing) and wakes
+   its watcher. No-op in a set of one: nothing would bring it back. */
+void p11_set_leave(struct p11_set_member *, const char *why);
+/* Puts m back after a verified signature; why is said in the event. */
+void p11_set_rejoin(struct p11_set_member *, const char *why);
+/* Whether sig is key's signature of the SHA-256 digest, checked with its public key. */
+bool p11_set_verify(const p11_set_key *, const unsigned char *digest, const unsigned char *sig,
+                    size_t sig_len);
+/* The watcher threads (several tokens only). */
+p11_status p11_set_watch_start(struct p11_set *, struct p11_error *err);
+void p11_set_watch_stop(struct p11_set *);
 
 /* --- p11_key.c --- */
 struct p11_key {

@@ -30,6 +30,7 @@ p11_pool_init(struct p11_pool *p, unsigned n, unsigned timeout_ms)
 	}
 	p->n = n;
 	atomic_init(&p->busy, 0);
+	atomic_init(&p->parked, 0);
 	p->timeout_ms = timeout_ms;
 	return P11_OK;
 }
@@ -90,12 +91,18 @@ p11_pool_pick(struct p11_pool *p)
 struct p11_pool_slot *
 p11_pool_borrow(struct p11_pool *p)
 {
+	return p11_pool_borrow_for(p, p->timeout_ms);
+}
+
+struct p11_pool_slot *
+p11_pool_borrow_for(struct p11_pool *p, unsigned timeout_ms)
+{
 	struct timespec deadline;
 
 	if (sem_trywait(&p->free) != 0) {
 		clock_gettime(CLOCK_MONOTONIC, &deadline);
-		deadline.tv_sec += p->timeout_ms / 1000;
-		deadline.tv_nsec += (long)(p->timeout_ms % 1000) * 1000000L;
+		deadline.tv_sec += timeout_ms / 1000;
+		deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
 		if (deadline.tv_nsec >= 1000000000L) {
 			deadline.tv_sec++;
 			deadline.tv_nsec -= 1000000000L;
@@ -125,6 +132,50 @@ p11_pool_return(struct p11_pool *p, struct p11_pool_slot *s)
 	atomic_fetch_sub(&p->busy, 1);
 	atomic_store(&s->busy, false);
 	sem_post(&p->free);
+}
+
+void
+p11_pool_park(struct p11_pool *p, struct p11_pool_slot *s, uint64_t now_ms)
+{
+	/* Still claimed (busy) and its semaphore token not given back: to borrowers the pool is
+	   one session smaller until p11_pool_unpark_due. */
+	atomic_fetch_sub(&p->busy, 1);
+	atomic_store(&s->parked_ms, now_ms);
+	atomic_fetch_add(&p->parked, 1);
+}
+
+unsigned
+p11_pool_unpark_due(struct p11_pool *p, uint64_t now_ms, unsigned after_ms)
+{
+	uint_fast64_t t;
+	unsigned n = 0;
+
+	if (atomic_load(&p->parked) == 0)
+		return 0;
+	for (unsigned i = 0; i < p->n; i++) {
+		t = atomic_load(&p->slots[i].parked_ms);
+		if (t == 0 || now_ms - t < after_ms ||
+		    !atomic_compare_exchange_strong(&p->slots[i].parked_ms, &t, 0))
+			continue;
+		atomic_fetch_sub(&p->parked, 1);
+		atomic_store(&p->slots[i].busy, false);
+		sem_post(&p->free);
+		n++;
+	}
+	return n;
+}
+
+uint64_t
+p11_pool_longest_sign_ms(struct p11_pool *p, uint64_t now_ms)
+{
+	uint_fast64_t t, longest = 0;
+
+	for (unsigned i = 0; i < p->n; i++) {
+		t = atomic_load(&p->slots[i].sign_since_ms);
+		if (t != 0 && now_ms > t && now_ms - t > longest)
+			longest = now_ms - t;
+	}
+	return longest;
 }
 
 void

@@ -131,11 +131,13 @@ p11_sign_attempt(p11_token *tok, p11_key *k, struct p11_pool_slot *s, uint64_t g
 	if ((st = p11_key_refresh(tok, k, s->h, gen, &h, err)) != P11_OK)
 		return st;
 	p11_sign_note_users(tok, atomic_fetch_add(&s->users, 1) + 1);
+	atomic_store(&s->sign_since_ms, p11_now_ms());
 	cpu0 = p11_sign_thread_cpu_ns();
 	rv = fl->C_SignInit(s->h, &mech, h);
 	if (rv == CKR_OK)
 		rv = fl->C_Sign(s->h, (CK_BYTE_PTR)tbs, tbs_len, sig, &len);
 	cpu1 = p11_sign_thread_cpu_ns();
+	atomic_store(&s->sign_since_ms, 0);
 	if (cpu1 > cpu0)
 		atomic_fetch_add(&tok->st.sign_cpu_ns, cpu1 - cpu0);
 	atomic_fetch_sub(&s->users, 1);
@@ -201,14 +203,22 @@ p11_sign_sleep(unsigned ms)
 		;
 }
 
+/* True when the attempt failed only because the token would not open one more session. */
+static bool
+p11_sign_session_refused(p11_status st, const struct p11_error *e)
+{
+	return st == P11_ERR_POOL_TIMEOUT && e->rv == CKR_SESSION_COUNT;
+}
+
 p11_status
-p11_sign(p11_token *tok, p11_key *k, const unsigned char *digest, size_t digest_len,
-         unsigned char *sig, size_t *sig_len, struct p11_error *err)
+p11_sign_run(p11_token *tok, p11_key *k, const unsigned char *digest, size_t digest_len,
+             unsigned char *sig, size_t *sig_len, const struct p11_sign_how *how,
+             struct p11_error *err)
 {
 	unsigned char tbs[P11_DIGESTINFO_PREFIX_LEN + P11_DIGEST_LEN];
 	struct p11_pool_slot *s;
 	unsigned attempts = 0, pause = P11_RETRY_SLEEP_MIN_MS;
-	uint64_t start = p11_now_ms(), gen, now;
+	uint64_t start = p11_now_ms(), gen, now, waited;
 	struct p11_error e;
 	size_t len, tbs_len;
 	p11_status st;
@@ -224,11 +234,16 @@ p11_sign(p11_token *tok, p11_key *k, const unsigned char *digest, size_t digest_
 	}
 	tbs_len = p11_sign_input(k, digest, tbs);
 	for (;;) {
-		if ((s = p11_pool_borrow(&tok->pool)) == NULL) {
+		now = p11_now_ms();
+		(void)p11_pool_unpark_due(&tok->pool, now, P11_PARK_MS);
+		waited = now - start;
+		if ((s = p11_pool_borrow_for(&tok->pool, waited < how->borrow_ms
+		                                               ? (unsigned)(how->borrow_ms - waited)
+		                                               : 0)) == NULL) {
 			atomic_fetch_add(&tok->st.pool_timeouts, 1);
 			p11_err_set(&e, P11_ERR_POOL_TIMEOUT, 0,
 			            "all %u sessions of token \"%s\" busy for %u ms", tok->pool.n,
-			            tok->label, tok->pool.timeout_ms);
+			            tok->label, how->borrow_ms);
 			st = P11_ERR_POOL_TIMEOUT;
 			break;
 		}
@@ -237,6 +252,12 @@ p11_sign(p11_token *tok, p11_key *k, const unsigned char *digest, size_t digest_
 		len = *sig_len;
 		st = p11_sign_attempt(tok, k, s, gen, attempts > 0, tbs, tbs_len, sig, &len, &e);
 		p11_module_unlock(tok->mod);
+		if (p11_sign_session_refused(st, &e)) {
+			/* The device has fewer sessions free than the pool has slots (a YubiHSM 2 has
+			   16 for every application): wait for one it does give, not an error. */
+			p11_pool_park(&tok->pool, s, p11_now_ms());
+			continue;
+		}
 		p11_pool_return(&tok->pool, s);
 		if (st == P11_OK) {
 			*sig_len = len;
@@ -254,6 +275,10 @@ p11_sign(p11_token *tok, p11_key *k, const unsigned char *digest, size_t digest_
 		/* A key missing from a token that answers: worth one fresh login and one re-init,
 		   not the whole recovery time (it may have been deleted). */
 		if (st == P11_ERR_KEY_NOT_FOUND && attempts >= 2)
+			break;
+		/* Another token can take the signature: one retry on a fresh session, and the
+		   module's recovery is left to the caller's background probe. */
+		if (!how->recover && attempts >= 1)
 			break;
 		attempts++;
 		atomic_fetch_add(&tok->st.retries, 1);
@@ -275,4 +300,14 @@ p11_sign(p11_token *tok, p11_key *k, const unsigned char *digest, size_t digest_
 	if (err != NULL)
 		*err = e;
 	return st;
+}
+
+p11_status
+p11_sign(p11_token *tok, p11_key *k, const unsigned char *digest, size_t digest_len,
+         unsigned char *sig, size_t *sig_len, struct p11_error *err)
+{
+	struct p11_sign_how how = {.borrow_ms = tok != NULL ? tok->pool.timeout_ms : 0,
+	                           .recover = true};
+
+	return p11_sign_run(tok, k, digest, digest_len, sig, sig_len, &how, err);
 }

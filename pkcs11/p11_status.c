@@ -27,6 +27,7 @@ static const char *const p11_status_text[] = {
     [P11_ERR_POOL_TIMEOUT] = "no token session free in time",
     [P11_ERR_TOKEN_GONE] = "token absent or unusable",
     [P11_ERR_SIGN] = "token refused to sign",
+    [P11_ERR_KEY_MISMATCH] = "tokens hold different keys under one reference",
 };
 
 const char *

@@ -520,6 +520,7 @@ p11_token_keepalive(p11_token *tok)
 
 	if (p11_module_forked(tok->mod, NULL))
 		return;
+	(void)p11_pool_unpark_due(&tok->pool, p11_now_ms(), P11_PARK_MS);
 	for (unsigned i = 0; i < tok->pool.n; i++) {
 		s = &tok->pool.slots[i];
 		if (!atomic_load(&s->open) || p11_pool_try_borrow_slot(&tok->pool, s) == NULL)

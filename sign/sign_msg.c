@@ -40,9 +40,9 @@ sign_msg_ns_since(const struct timespec *t0)
 }
 
 int
-sign_msg_sign(dkim_signer *sg, p11_token *tok, const struct conf_domain *d,
+sign_msg_sign(dkim_signer *sg, p11_set *set, const struct conf_domain *d,
               const struct sign_key *const *entry, const char *eol, char **fields,
-              struct sign_msg_result *r)
+              p11_set_progress_fn progress, void *progress_arg, struct sign_msg_result *r)
 {
 	const unsigned char *digest;
 	unsigned char sig[DKIM_MAX_SIG_BYTES];
@@ -66,7 +66,8 @@ sign_msg_sign(dkim_signer *sg, p11_token *tok, const struct conf_domain *d,
 		sig_len = sizeof(sig);
 		memset(&perr, 0, sizeof(perr));
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		ps = p11_sign(tok, entry[i]->key, digest, DKIM_DIGEST_LEN, sig, &sig_len, &perr);
+		ps = p11_set_sign(set, entry[i]->key, digest, DKIM_DIGEST_LEN, sig, &sig_len, progress,
+		                  progress_arg, &perr);
 		r->ns[i] = sign_msg_ns_since(&t0);
 		r->total_ns += r->ns[i];
 		if (ps != P11_OK) {

@@ -6,7 +6,8 @@
  * - sign_msg_add() adds to a signer one signature per key of a domain (configuration order,
  *   at most DKIM_MAX_SIGNATURES), each with the algorithm of its key in a struct sign_keys.
  * - sign_msg_sign() ends the signer (headers canonicalized, digests taken), signs each digest
- *   on the token with p11_sign, sets the signatures and makes the fields. dkim/ never sees the
+ *   on the tokens with p11_set_sign (progress, if not NULL, is called while a signature waits
+ *   for a token), sets the signatures and makes the fields. dkim/ never sees the
  *   token and pkcs11/ never sees DKIM: this is where the two meet.
  * - Errors: -1 with a struct sign_msg_result saying whether the token failed (SIGN_MSG_TOKEN:
  *   detail "domain/selector: what the token said") or anything else did (SIGN_MSG_INTERNAL),
@@ -43,8 +44,8 @@ int sign_msg_add(dkim_signer *, const struct sign_keys *, const struct conf *,
 
 /* d and entry[] as given to sign_msg_add; fields: dkim_signer_count() slots receiving the
  * malloc'd field values (after the colon), lines folded with eol. 0 or -1. */
-int sign_msg_sign(dkim_signer *, p11_token *, const struct conf_domain *d,
+int sign_msg_sign(dkim_signer *, p11_set *, const struct conf_domain *d,
                   const struct sign_key *const *entry, const char *eol, char **fields,
-                  struct sign_msg_result *);
+                  p11_set_progress_fn progress, void *progress_arg, struct sign_msg_result *);
 
 #endif

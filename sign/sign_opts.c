@@ -23,6 +23,19 @@ sign_token_opts(const struct conf_token *t, struct p11_token_opts *o)
 }
 
 void
+sign_set_opts(const struct conf *c, struct p11_token_opts *topts, struct p11_set_opts *o)
+{
+	size_t i;
+
+	memset(o, 0, sizeof(*o));
+	for (i = 0; i < c->ntokens && i < CONF_MAX_TOKENS; i++)
+		sign_token_opts(&c->tokens[i], &topts[i]);
+	o->tokens = topts;
+	o->ntokens = i;
+	o->wait_ms = c->sign.token_wait_ms;
+}
+
+void
 sign_dkim_opts(const struct conf_sign *s, time_t when, struct dkim_sign_opts *o)
 {
 	memset(o, 0, sizeof(*o));

@@ -21,28 +21,32 @@
 #include "tests/lib/check_main.h"
 
 static struct conf *conf;
-static p11_token *tok;
+static p11_set *set;
+static p11_token *tok; /* the set's one token */
 
 static void
 setup(void)
 {
 	struct conf_error cerr = {0};
-	struct p11_token_opts o;
+	struct p11_token_opts topts[CONF_MAX_TOKENS];
+	struct p11_set_opts so;
 	struct p11_error perr = {0};
 	char path[4096];
 
 	snprintf(path, sizeof(path), "%s/sign.conf", getenv("P11DKIM_TEST_DIR"));
 	conf = conf_load(path, &cerr);
 	ck_assert_msg(conf != NULL, "%s: %s", path, cerr.msg);
-	sign_token_opts(&conf->tokens[0], &o);
-	tok = p11_token_open(&o, &perr);
-	ck_assert_msg(tok != NULL, "token: %s", perr.msg);
+	sign_set_opts(conf, topts, &so);
+	set = p11_set_open(&so, &perr);
+	ck_assert_msg(set != NULL, "token: %s", perr.msg);
+	ck_assert_uint_eq(p11_set_size(set), 1);
+	tok = p11_set_token(set, 0);
 }
 
 static void
 teardown(void)
 {
-	p11_token_close(tok);
+	p11_set_close(set);
 	conf_free(conf);
 }
 
@@ -93,12 +97,12 @@ START_TEST(test_keys_missing)
 {
 	char msg[1024] = "";
 
-	ck_assert_ptr_null(sign_keys_build(conf, tok, NULL, warn, NULL, msg, sizeof(msg)));
+	ck_assert_ptr_null(sign_keys_build(conf, set, NULL, warn, NULL, msg, sizeof(msg)));
 	ck_assert_msg(strstr(msg, "sign.conf:") != NULL && strstr(msg, "domain broken.test") &&
 	                  strstr(msg, "\"not-on-token\""),
 	              "%s", msg);
 	ck_assert_ptr_null(
-	    sign_keys_build(conf, tok, domain("broken.test"), warn, NULL, msg, sizeof(msg)));
+	    sign_keys_build(conf, set, domain("broken.test"), warn, NULL, msg, sizeof(msg)));
 }
 END_TEST
 
@@ -109,18 +113,18 @@ START_TEST(test_keys_one_domain)
 	char msg[1024] = "";
 
 	nwarn = 0;
-	k = sign_keys_build(conf, tok, g, warn, NULL, msg, sizeof(msg));
+	k = sign_keys_build(conf, set, g, warn, NULL, msg, sizeof(msg));
 	ck_assert_msg(k != NULL, "%s", msg);
 	ck_assert_int_eq(sign_keys_get(k, conf, g, 0)->alg, DKIM_ALG_RSA_SHA256);
 	ck_assert_int_eq(sign_keys_get(k, conf, g, 1)->alg, DKIM_ALG_ED25519_SHA256);
-	ck_assert_str_eq(p11_key_label(sign_keys_get(k, conf, g, 1)->key), "dkim-ed");
+	ck_assert_str_eq(p11_key_label(p11_set_key_first(sign_keys_get(k, conf, g, 1)->key)), "dkim-ed");
 	ck_assert_ptr_null(sign_keys_get(k, conf, g, 2));
 	/* Only good.test was looked up: no key for the others, no warning for weak.test. */
 	ck_assert_ptr_null(sign_keys_get(k, conf, domain("weak.test"), 0));
 	ck_assert_int_eq(nwarn, 0);
 	sign_keys_free(k);
 
-	k = sign_keys_build(conf, tok, domain("weak.test"), warn, NULL, msg, sizeof(msg));
+	k = sign_keys_build(conf, set, domain("weak.test"), warn, NULL, msg, sizeof(msg));
 	ck_assert_msg(k != NULL, "%s", msg);
 	ck_assert_int_eq(nwarn, 1);
 	ck_assert_msg(strstr(warned, "\"weak-rsa\" is RSA with 1024 bits") != NULL, "%s", warned);
@@ -185,13 +189,13 @@ START_TEST(test_sign)
 	char msg[1024] = "", *s;
 	size_t i;
 
-	k = sign_keys_build(conf, tok, g, NULL, NULL, msg, sizeof(msg));
+	k = sign_keys_build(conf, set, g, NULL, NULL, msg, sizeof(msg));
 	ck_assert_msg(k != NULL, "%s", msg);
 	sign_dkim_opts(&conf->sign, 1700000000, &o);
 	ck_assert_int_eq(dkim_signer_new(&o, &sg), DKIM_OK);
 	ck_assert_int_eq(sign_msg_add(sg, k, conf, g, entry, msg, sizeof(msg)), 2);
 	feed_basic(sg);
-	ck_assert_int_eq(sign_msg_sign(sg, tok, g, entry, "\r\n", fields, &r), 0);
+	ck_assert_int_eq(sign_msg_sign(sg, set, g, entry, "\r\n", fields, NULL, NULL, &r), 0);
 	ck_assert_uint_eq(r.nsigned, 2);
 	ck_assert_uint_eq(dkim_signer_count(sg), 2);
 	ck_assert(r.ns[0] > 0 && r.ns[1] > 0 && r.total_ns == r.ns[0] + r.ns[1]);
@@ -205,7 +209,7 @@ START_TEST(test_sign)
 		s = tag(fields[i], "x");
 		ck_assert_str_eq(s, "1700086400");
 		free(s);
-		verify(sg, i, fields[i], entry[i]->key);
+		verify(sg, i, fields[i], p11_set_key_first(entry[i]->key));
 		free(fields[i]);
 	}
 	dkim_signer_free(sg);
@@ -222,7 +226,7 @@ START_TEST(test_sign_no_key_in_map)
 	char msg[1024] = "";
 
 	/* A map built for weak.test holds nothing for good.test: refused, not a crash. */
-	k = sign_keys_build(conf, tok, domain("weak.test"), NULL, NULL, msg, sizeof(msg));
+	k = sign_keys_build(conf, set, domain("weak.test"), NULL, NULL, msg, sizeof(msg));
 	ck_assert_msg(k != NULL, "%s", msg);
 	sign_dkim_opts(&conf->sign, 1700000000, &o);
 	ck_assert_int_eq(dkim_signer_new(&o, &sg), DKIM_OK);

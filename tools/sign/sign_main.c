@@ -149,8 +149,35 @@ sign_warn(void *arg, const char *msg)
 	fprintf(stderr, "p11dkim-sign: warning: %s\n", msg);
 }
 
-/* Signs with the keys of DOM on the configuration's token (with the command line's
- * overrides), writes the fields, then the message: all or nothing. */
+/* The configuration's tokens, or the one the command line names (--module, --token,
+ * --pin-file, --pin-env override the first token's settings and leave the others out). */
+static p11_set *
+sign_open_set(const struct sign_ctx *sc, const struct conf *cf, struct p11_error *perr)
+{
+	struct p11_token_opts topts[CONF_MAX_TOKENS];
+	struct p11_set_opts so;
+	size_t i;
+
+	sign_set_opts(cf, topts, &so);
+	if (sc->over.module != NULL || sc->over.token != NULL || sc->over.pin_file != NULL ||
+	    sc->over.pin_env != NULL) {
+		so.ntokens = 1;
+		topts[0].module = sc->over.module != NULL ? sc->over.module : topts[0].module;
+		topts[0].token = sc->over.token != NULL ? sc->over.token : topts[0].token;
+		if (sc->over.pin_file != NULL || sc->over.pin_env != NULL) {
+			topts[0].pin_file = sc->over.pin_file;
+			topts[0].pin_env = sc->over.pin_env;
+		}
+	}
+	for (i = 0; i < so.ntokens; i++) {
+		topts[i].sessions = 1;
+		topts[i].forget_pin = true; /* one message: no second login, no PIN kept */
+	}
+	return p11_set_open(&so, perr);
+}
+
+/* Signs with the keys of DOM on the configuration's tokens (or the command line's one),
+ * writes the fields, then the message: all or nothing. */
 static int
 sign_keys(const struct sign_ctx *sc, dkim_signer *sg, const struct conf *cf,
           const struct conf_domain *dom, const unsigned char *msg, size_t len)
@@ -161,29 +188,19 @@ sign_keys(const struct sign_ctx *sc, dkim_signer *sg, const struct conf *cf,
 	struct sign_msg_result r = {0};
 	struct sign_keys *keys = NULL;
 	struct p11_error perr = {0};
-	struct p11_token_opts o;
-	p11_token *tok;
+	p11_set *set;
 	char detail[1024];
 	size_t i;
 	int rc = -1;
 
-	sign_token_opts(&cf->tokens[0], &o);
-	o.module = sc->over.module != NULL ? sc->over.module : o.module;
-	o.token = sc->over.token != NULL ? sc->over.token : o.token;
-	if (sc->over.pin_file != NULL || sc->over.pin_env != NULL) {
-		o.pin_file = sc->over.pin_file;
-		o.pin_env = sc->over.pin_env;
-	}
-	o.sessions = 1;
-	o.forget_pin = true; /* one message: no second login, no PIN kept */
-	if ((tok = p11_token_open(&o, &perr)) == NULL)
-		fprintf(stderr, "p11dkim-sign: token \"%s\" (module %s): %s\n", o.token, o.module,
+	if ((set = sign_open_set(sc, cf, &perr)) == NULL)
+		fprintf(stderr, "p11dkim-sign: %s\n",
 		        perr.msg[0] != '\0' ? perr.msg : p11_strerror(perr.status));
-	else if ((keys = sign_keys_build(cf, tok, dom, sign_warn, NULL, detail, sizeof(detail))) ==
+	else if ((keys = sign_keys_build(cf, set, dom, sign_warn, NULL, detail, sizeof(detail))) ==
 	             NULL ||
 	         sign_msg_add(sg, keys, cf, dom, entry, detail, sizeof(detail)) < 0)
 		fprintf(stderr, "p11dkim-sign: %s\n", detail);
-	else if (sign_msg_sign(sg, tok, dom, entry, eol, fields, &r) != 0)
+	else if (sign_msg_sign(sg, set, dom, entry, eol, fields, NULL, NULL, &r) != 0)
 		fprintf(stderr, "p11dkim-sign: signing failed: %s\n", r.detail);
 	else
 		rc = 0;
@@ -194,7 +211,7 @@ sign_keys(const struct sign_ctx *sc, dkim_signer *sg, const struct conf *cf,
 	for (i = 0; i < DKIM_MAX_SIGNATURES; i++)
 		free(fields[i]);
 	sign_keys_free(keys);
-	p11_token_close(tok);
+	p11_set_close(set);
 	return rc;
 }
 
