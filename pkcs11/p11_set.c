@@ -167,11 +167,10 @@ p11_set_key_check(p11_set *set, struct p11_set_key *k, struct p11_error *err)
 		if (EVP_PKEY_eq(k->pub, pub) != 1) {
 			EVP_PKEY_free(pub);
 			p11_err_set(err, P11_ERR_KEY_MISMATCH, 0,
-			            "key \"%s\": %s and %s hold different public keys under this "
-			            "reference; DNS publishes one, so signatures made with the other "
-			            "would fail at every receiver (replicate the key, see "
-			            "p11dkim-keytool replicate)",
-			            k->ref, p11_set_name(set->m[first].tok, a, sizeof(a)),
+			            "%s and %s hold different public keys under this reference; DNS "
+			            "publishes one, so signatures made with the other would fail at "
+			            "every receiver (replicate the key, see p11dkim-keytool replicate)",
+			            p11_set_name(set->m[first].tok, a, sizeof(a)),
 			            p11_set_name(set->m[i].tok, b, sizeof(b)));
 			return P11_ERR_KEY_MISMATCH;
 		}

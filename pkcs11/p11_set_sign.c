@@ -13,7 +13,7 @@
 /* While another token in the rotation holds the key, a wait for a session is cut into slices
  * this long and the choice made again after each: a token that became free, or one that left
  * the rotation, is seen within a slice. */
-#define P11_SET_SLICE_MS 50
+#define P11_SET_SLICE_MS 250
 
 /* Sessions the token gives now: its pool less the slots it refused a session for. */
 static unsigned

@@ -8,7 +8,8 @@
  *
  * Sends MESSAGE COUNT times (default 1) on one connection. Prints one line per message on
  * stdout: "action=X signatures=N reply=TEXT stage=S" (X: c continue, a accept, t tempfail, ...;
- * S: the SMFIC_ command that drew the final answer, E for end of message), and after the last
+ * S: the SMFIC_ command that drew the final answer, E for end of message), followed by
+ * "progress=N" when the milter sent N SMFIR_PROGRESS packets for it, and after the last
  * one "elapsed_ms=N". -x withholds protocol flags (hex) from the offer, to act as an MTA
  * without them. -P offers what one MTA offers (mc_opts_mta(): postfix-2 ... postfix-6,
  * sendmail-8.13, sendmail-8.14); -A sets the offered actions (hex); -D the {daemon_name} macro. -o
@@ -163,6 +164,8 @@ main(int argc, char **argv)
 		printf("action=%c signatures=%zu reply=%s stage=%c\n",
 		       res.action ? res.action : '0', mc_result_count_added(&res, "DKIM-Signature"),
 		       res.reply ? res.reply : "", res.stage ? res.stage : '0');
+		if (res.progress > 0)
+			printf("progress=%zu\n", res.progress);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (rc == 0)

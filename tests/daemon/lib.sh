@@ -6,7 +6,8 @@
 #   dt_conf FILE [EXTRA]  writes a configuration (unix socket $T/p11dkim.sock, log to stderr);
 #                         EXTRA and $DT_EXTRA are libconfig text appended verbatim; DT_DOMAINS,
 #                         DT_SIGN, DT_INTERNAL, DT_SIGN_AUTH, DT_MODULE and DT_SOCKET override
-#                         the parts
+#                         the parts; DT_TOKENS (the groups of a tokens = ( ... ) list) replaces
+#                         the token group
 #   dt_start CONF         starts p11dkim -f, waits until it serves; $DT_PID, log in $T/log
 #   dt_stop               SIGTERM, waits, asserts exit status 0
 #   dt_send OUT MSG ARGS  runs dm-send (ARGS: -a ADDR, -u USER, ...); result line in $DT_RESULT
@@ -110,15 +111,20 @@ EOF
 
 dt_conf() {
 	_internal=${DT_INTERNAL:-'[ "127.0.0.1", "::1", "10.1.0.0/16" ]'}
+	if [ -n "${DT_TOKENS:-}" ]; then
+		_token="tokens = ( $DT_TOKENS );"
+	else
+		_token="token: {
+  module = \"$DT_MODULE\";
+  token = \"$P11DKIM_TOKEN\";
+  pin_file = \"$P11DKIM_PIN_FILE\";
+  sessions = 4;
+};"
+	fi
 	cat >"$1" <<EOF
 socket = "$DT_SOCKET";
 log = "stderr";
-token: {
-  module = "$DT_MODULE";
-  token = "$P11DKIM_TOKEN";
-  pin_file = "$P11DKIM_PIN_FILE";
-  sessions = 4;
-};
+$_token
 sign: {
   $DT_SIGN
   internal_hosts = $_internal;

@@ -113,6 +113,7 @@ mc_proto_answer(struct mc_conn *c, char event, char cmd, const unsigned char *d,
 	switch (cmd) {
 	case SMFIR_PROGRESS:
 		*done = 0;
+		res->progress++;
 		/* FALLTHROUGH */
 	case SMFIR_CONTINUE:
 		*ans = MC_ANS_CONTINUE;

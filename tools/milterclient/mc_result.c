@@ -31,6 +31,7 @@ mc_result_reset(struct mc_result *res)
 	res->stage = 0;
 	res->body_skipped = 0;
 	res->rcpt_rejected = 0;
+	res->progress = 0;
 	res->nmods = 0;
 	res->store_len_ = 0;
 }

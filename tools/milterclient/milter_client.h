@@ -128,6 +128,7 @@ struct mc_result {
 	char *reply;          /* SMFIR_REPLYCODE text ("550 5.7.1 ..."), else NULL */
 	int body_skipped;     /* the milter answered SMFIR_SKIP to a body chunk */
 	size_t rcpt_rejected; /* recipients refused one by one */
+	size_t progress;      /* SMFIR_PROGRESS packets: "still working", the MTA's timer reset */
 	struct mc_mod *mods;
 	size_t nmods;
 	/* storage, reused between messages */
