@@ -27,6 +27,13 @@ tests_pkcs11_p11_admin_test_SOURCES = tests/pkcs11/p11-admin-test.c tests/pkcs11
 tests_pkcs11_p11_admin_test_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_p11_admin_test_LDADD = $(P11_TEST_LIBS)
 
+# The fault module itself, with two tokens of one module (p11-fault.sh makes them).
+check_PROGRAMS += tests/pkcs11/p11-fault-test
+tests_pkcs11_p11_fault_test_SOURCES = tests/pkcs11/p11-fault-test.c tests/pkcs11/testlib.c \
+	tests/pkcs11/testlib.h
+tests_pkcs11_p11_fault_test_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_p11_fault_test_LDADD = $(P11_TEST_LIBS)
+
 # The URI parser alone (no token): one table row per RFC 7512 rule.
 check_PROGRAMS += tests/pkcs11/check_p11_uri
 tests_pkcs11_check_p11_uri_SOURCES = tests/pkcs11/check_p11_uri.c
@@ -34,8 +41,10 @@ tests_pkcs11_check_p11_uri_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_check_p11_uri_LDADD = $(P11_TEST_LIBS)
 TESTS += tests/pkcs11/check_p11_uri
 
-TESTS += tests/pkcs11/p11-test.sh tests/pkcs11/p11-pool.sh tests/pkcs11/p11-admin.sh
+TESTS += tests/pkcs11/p11-test.sh tests/pkcs11/p11-pool.sh tests/pkcs11/p11-admin.sh \
+	tests/pkcs11/p11-fault.sh
 EXTRA_DIST += tests/pkcs11/p11-test.sh tests/pkcs11/p11-pool.sh tests/pkcs11/p11-admin.sh \
+	tests/pkcs11/p11-fault.sh \
 	tests/bench/pool-bench.sh \
 	tests/lib/softhsm.sh
 

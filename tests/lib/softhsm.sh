@@ -5,6 +5,8 @@
 #   softhsm_keygen LABEL TYPE [ID] [extractable]
 #                               # TYPE: rsa:2048 (any rsa:BITS) or ed25519; ID hex, default derived
 #   softhsm_default_keys        # "dkim-rsa" (rsa:2048, id 01) and "dkim-ed" (ed25519, id 02)
+#   softhsm_add_token LABEL     # one more token (one more slot of the same module), same PINs,
+#                               # with the default keys; P11DKIM_TOKEN stays the first one
 #   softhsm_available           # true when softhsm2-util, pkcs11-tool and the module exist
 #   softhsm_tool ARGS...        # pkcs11-tool on the module, logged in with the user PIN
 #
@@ -110,4 +112,16 @@ softhsm_keygen() {
 
 softhsm_default_keys() {
 	softhsm_keygen dkim-rsa rsa:2048 01 && softhsm_keygen dkim-ed ed25519 02
+}
+
+# softhsm_add_token LABEL: a second (third...) token in the same configuration, for tests of
+# several tokens of one module.
+softhsm_add_token() {
+	softhsm2-util --init-token --free --label "$1" --pin "$P11DKIM_PIN" \
+		--so-pin "$P11DKIM_SO_PIN" >"${SOFTHSM2_CONF%/*}/init-$1.out" 2>&1 || {
+		cat "${SOFTHSM2_CONF%/*}/init-$1.out" >&2
+		return 1
+	}
+	# A subshell: softhsm_tool reads P11DKIM_TOKEN, which must stay the first token's label.
+	(P11DKIM_TOKEN=$1 && softhsm_default_keys)
 }

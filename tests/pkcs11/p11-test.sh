@@ -1,7 +1,9 @@
 #!/bin/sh
 # Runs a pkcs11/ Check program (default p11-test) against a fresh SoftHSM token made here:
 # keys dkim-rsa (RSA-2048, id 01), dkim-ed (Ed25519, id 02), loose-rsa (RSA-2048, extractable,
-# id 03); the fault module (tests/lib/p11fault) forwards to SoftHSM.
+# id 03); the fault module (tests/lib/p11fault) forwards to SoftHSM. With P11DKIM_TOKEN2_LABEL
+# set, a second token of that label (same PINs, default keys) in the same configuration, its
+# label exported as P11DKIM_TOKEN2.
 # Usage: p11-test.sh [PROGRAM [ARGS...]]   (PROGRAM relative to the build tree's tests/pkcs11/)
 set -eu
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -15,6 +17,11 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/p11dkim-test.XXXXXX")
 softhsm_setup "$dir"
 softhsm_default_keys
 softhsm_keygen loose-rsa rsa:2048 03 extractable
+if [ -n "${P11DKIM_TOKEN2_LABEL:-}" ]; then
+	softhsm_add_token "$P11DKIM_TOKEN2_LABEL"
+	P11DKIM_TOKEN2=$P11DKIM_TOKEN2_LABEL
+	export P11DKIM_TOKEN2
+fi
 P11DKIM_TEST_DIR=$dir
 P11FAULT_SO=$top_builddir/tests/lib/.libs/p11fault.so
 P11FAULT_MODULE=$P11DKIM_MODULE

@@ -36,18 +36,27 @@ tl_opts(struct p11_token_opts *o, bool fault)
 }
 
 p11_token *
-tl_open(bool fault, unsigned sessions)
+tl_open_token(bool fault, const char *label, unsigned sessions)
 {
 	struct p11_token_opts o;
 	struct p11_error err;
 	p11_token *tok;
 
 	tl_opts(&o, fault);
+	if (label != NULL)
+		o.token = label;
 	o.sessions = sessions;
 	o.recover_timeout_ms = 10000;
 	tok = p11_token_open(&o, &err);
-	ck_assert_msg(tok != NULL, "p11_token_open: %s: %s", p11_strerror(err.status), err.msg);
+	ck_assert_msg(tok != NULL, "p11_token_open %s: %s: %s", o.token, p11_strerror(err.status),
+	              err.msg);
 	return tok;
+}
+
+p11_token *
+tl_open(bool fault, unsigned sessions)
+{
+	return tl_open_token(fault, NULL, sessions);
 }
 
 p11_key *
@@ -141,6 +150,22 @@ tl_fault_stats(struct p11fault_stats *st)
 	ck_assert(get != NULL);
 	get(st);
 	dlclose(dl);
+}
+
+uint64_t
+tl_fault_counter(const char *name)
+{
+	void *dl = dlopen(tl_env("P11FAULT_SO"), RTLD_NOW | RTLD_NOLOAD);
+	p11fault_get_counter_fn get;
+	uint64_t v = 0;
+
+	if (dl == NULL)
+		return 0;
+	*(void **)&get = dlsym(dl, "p11fault_get_counter");
+	ck_assert(get != NULL);
+	ck_assert_msg(get(name, &v) == 0, "fault module has no counter %s", name);
+	dlclose(dl);
+	return v;
 }
 
 void

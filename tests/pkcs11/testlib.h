@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* The internals too: tests make keys and read attributes with p11_token_with_session(). */
 #include "pkcs11/p11_int.h"
@@ -19,6 +20,8 @@ const char *tl_env(const char *name);
 /* Options for the fixture token through the real module (fault = false) or the fault module. */
 void tl_opts(struct p11_token_opts *o, bool fault);
 p11_token *tl_open(bool fault, unsigned sessions);
+/* The same for the token named by label (a label, serial or URI) instead of the fixture's. */
+p11_token *tl_open_token(bool fault, const char *label, unsigned sessions);
 p11_key *tl_key(p11_token *tok, const char *ref);
 /* What to sign for message number n: a SHA-256 digest (P11_DIGEST_LEN bytes, returned). */
 size_t tl_tbs(const p11_key *k, unsigned long n, unsigned char *out);
@@ -31,6 +34,9 @@ void tl_fault(const char *cmd);
 void tl_fault_clear(void);
 /* The fault module's counters (it must be loaded in this process). */
 void tl_fault_stats(struct p11fault_stats *st);
+/* One counter by its name in the stats file ("initializes", "signs.LABEL"); fails the test when
+   the name is unknown. 0 when the fault module is not loaded in this process yet. */
+uint64_t tl_fault_counter(const char *name);
 void tl_sleep_ms(unsigned ms);
 
 #endif
