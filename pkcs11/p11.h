@@ -112,6 +112,8 @@ p11_token *p11_token_open(const struct p11_token_opts *, struct p11_error *err);
 void p11_token_close(p11_token *);
 /* Token label as the token reports it (trailing blanks removed). */
 const char *p11_token_label(const p11_token *);
+/* Token serial number as the token reports it (trailing blanks removed). */
+const char *p11_token_serial(const p11_token *);
 
 /*
  * pkcs11: URIs (RFC 7512), parsed here and nowhere else; the rules are in p11_uri.c's header.
@@ -148,6 +150,9 @@ enum p11_key_type p11_key_type(const p11_key *);
 unsigned p11_key_bits(const p11_key *); /* RSA modulus bits; 256 for Ed25519 */
 const char *p11_key_label(const p11_key *);
 bool p11_key_weak(const p11_key *);      /* RSA < 2048: the caller warns */
+/* Sensitive, extractable only under a trusted wrap key (CKA_WRAP_WITH_TRUSTED): a key made to be
+   copied to the other tokens of a set; the daemon says so at start. */
+bool p11_key_wrap_only(const p11_key *);
 size_t p11_key_sig_len(const p11_key *); /* signature bytes (modulus bytes, or 64) */
 
 #define P11_DIGEST_LEN 32
@@ -196,6 +201,7 @@ struct p11_key_info {
 	unsigned bits;
 	bool sensitive;
 	bool extractable;
+	bool wrap_with_trusted; /* CKA_WRAP_WITH_TRUSTED: extractable only under a trusted key */
 	bool has_public; /* a public key object with the same CKA_ID exists */
 };
 /* Calls cb once per private key object on the token (valid only during the call); a non-zero
@@ -220,6 +226,11 @@ p11_status p11_token_public_key(p11_token *, const char *label, EVP_PKEY **out,
    a random 16-byte CKA_ID (some tokens refuse C_SetAttributeValue later). */
 p11_status p11_key_generate(p11_token *, const char *label, enum p11_key_type, unsigned bits,
                             struct p11_error *err);
+/* The same, but the private key is extractable only wrapped under a trusted key (CKA_EXTRACTABLE
+   and CKA_WRAP_WITH_TRUSTED true, still CKA_SENSITIVE): made to be copied to the other tokens of
+   a set with p11_key_replicate. */
+p11_status p11_key_generate_wrappable(p11_token *, const char *label, enum p11_key_type,
+                                      unsigned bits, struct p11_error *err);
 /* Creates a private and a public object from pkey (RSA >= 1024 bits with CRT parts, or Ed25519),
    with the attributes of a generated key. pkey stays the caller's; every copy of its secret
    made here is wiped (OPENSSL_cleanse). A failure leaves no half-imported key. */
@@ -227,6 +238,44 @@ p11_status p11_key_import(p11_token *, const char *label, EVP_PKEY *pkey, struct
 /* Destroys the private and public key objects labelled label (not certificates or data objects);
  *n = how many were destroyed, also on error. P11_ERR_KEY_NOT_FOUND when there is none. */
 p11_status p11_key_destroy(p11_token *, const char *label, unsigned *n, struct p11_error *err);
+
+/*
+ * Copying a key between the tokens of a set (p11_wrap.c; what each token honours:
+ * contrib/KEY-CEREMONY.md). The key leaves the first token only encrypted: C_WrapKey under the
+ * AES wrap key labelled wrap_label with CKM_AES_KEY_WRAP_PAD, C_UnwrapKey on the second token under
+ * the wrap key of the same label (the same AES value, put on both by p11_wrapkey_create).
+ */
+#define P11_WRAPKEY_LEN 32   /* AES-256 */
+#define P11_ADMIN_ID_BYTES 16 /* CKA_ID of the keys and wrap keys the keytool makes */
+struct p11_token_names {
+	char label[33];
+	char serial[17];
+};
+/* Creates the wrap key on the token o names, logged in as its security officer: o->pin_file or
+   o->pin_env holds the SO PIN (the user PIN is not needed; no user session may be open on that
+   module in this process, since the SO cannot log in beside one). The key: AES with the given
+   value, CKA_TRUSTED (only the SO may set it), CKA_WRAP and CKA_UNWRAP, sensitive, never
+   extractable, public (an SO may create no private object), with a CKA_UNWRAP_TEMPLATE that makes
+   every key unwrapped under it sensitive and wrap-only. where (may be NULL) gets the token's
+   label and serial. P11_ERR_INVALID for a label in use, P11_ERR_PIN for a refused SO PIN,
+   P11_ERR_MODULE when the token refuses the template (err names the token). */
+p11_status p11_wrapkey_create(const struct p11_token_opts *o, const char *label,
+                              const unsigned char *id, size_t id_len,
+                              const unsigned char value[P11_WRAPKEY_LEN],
+                              struct p11_token_names *where, struct p11_error *err);
+/* Copies the private key labelled label (and its public key) from one token to the other, with
+   its CKA_ID; the copy is wrap-only and sensitive too. P11_ERR_KEY_UNSAFE when from will not wrap
+   it (not generated wrap-only, wrap key not trusted, or a key type the token cannot wrap),
+   P11_ERR_KEY_NOT_FOUND when the key or either wrap key is missing, P11_ERR_INVALID when the
+   label is in use on to. Nothing is left half-copied. */
+p11_status p11_key_replicate(p11_token *from, p11_token *to, const char *label,
+                             const char *wrap_label, struct p11_error *err);
+
+/* "SHA256:" and the lowercase hex SHA-256 of pk's DER SubjectPublicKeyInfo: what the keytool's
+   list --fingerprints and its ceremony records show (the same as
+   `openssl pkey -pubin -outform DER | sha256sum`). P11_ERR_NOMEM when pk cannot be encoded. */
+#define P11_FINGERPRINT_SIZE (7 + 64 + 1)
+p11_status p11_pubkey_fingerprint(EVP_PKEY *pk, char out[P11_FINGERPRINT_SIZE]);
 
 /*
  * A refused PIN (CKR_PIN_INCORRECT, CKR_PIN_INVALID, CKR_PIN_LEN_RANGE, CKR_PIN_EXPIRED,

@@ -7,7 +7,10 @@
  * CKA_EXTRACTABLE false, CKA_SIGN true (decrypt, unwrap and derive off), its CKA_LABEL and a
  * random 16-byte CKA_ID, because some tokens (AWS CloudHSM) refuse C_SetAttributeValue later.
  * Import uses C_CreateObject rather than libp11: we must set those attributes at creation, and
- * libp11 (0.4.12) stores no Ed25519 keys.
+ * libp11 (0.4.12) stores no Ed25519 keys. The one exception, a key generated to be copied to the
+ * other tokens of a set (p11_key_generate_wrappable), is CKA_EXTRACTABLE with
+ * CKA_WRAP_WITH_TRUSTED: still sensitive, it leaves only wrapped (p11_wrap.c). The attribute
+ * templates (p11_tmpl_*) are p11_wrap.c's too.
  */
 #include "config.h"
 
@@ -22,37 +25,30 @@
 #include "pkcs11/p11_attr.h"
 #include "pkcs11/p11_int.h"
 
-#define P11_ADMIN_ID_LEN 16
-#define P11_ADMIN_ATTR_MAX 24
 #define P11_ADMIN_DESTROY_MAX 128
 
 static CK_BBOOL p11_admin_true = CK_TRUE;
 static CK_BBOOL p11_admin_false = CK_FALSE;
 
-/* A template under construction; the attribute values stay the caller's. */
-struct p11_tmpl {
-	CK_ATTRIBUTE a[P11_ADMIN_ATTR_MAX];
-	CK_ULONG n;
-};
-
-static void
+void
 p11_tmpl_add(struct p11_tmpl *t, CK_ATTRIBUTE_TYPE type, const void *val, size_t len)
 {
-	if (t->n >= P11_ADMIN_ATTR_MAX)
+	if (t->n >= P11_TMPL_MAX)
 		abort(); /* a programming error: the templates here are fixed */
 	t->a[t->n++] = (CK_ATTRIBUTE){type, (void *)val, len};
 }
 
-static void
+void
 p11_tmpl_bool(struct p11_tmpl *t, CK_ATTRIBUTE_TYPE type, bool v)
 {
 	p11_tmpl_add(t, type, v ? &p11_admin_true : &p11_admin_false, sizeof(CK_BBOOL));
 }
 
-/* What every private key we make carries: kept on the token, never readable, only for signing. */
-static void
+/* What every private key we make carries: kept on the token, never readable, only for signing.
+   A wrap-only key may leave the token, but only encrypted under a wrap key the SO trusted. */
+void
 p11_tmpl_private(struct p11_tmpl *t, bool create, CK_KEY_TYPE *kt, const char *label,
-                 const unsigned char *id)
+                 const unsigned char *id, size_t id_len, bool wrap_only)
 {
 	static CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
 
@@ -62,18 +58,20 @@ p11_tmpl_private(struct p11_tmpl *t, bool create, CK_KEY_TYPE *kt, const char *l
 	p11_tmpl_bool(t, CKA_TOKEN, true);
 	p11_tmpl_bool(t, CKA_PRIVATE, true);
 	p11_tmpl_bool(t, CKA_SENSITIVE, true);
-	p11_tmpl_bool(t, CKA_EXTRACTABLE, false);
+	p11_tmpl_bool(t, CKA_EXTRACTABLE, wrap_only);
+	if (wrap_only)
+		p11_tmpl_bool(t, CKA_WRAP_WITH_TRUSTED, true);
 	p11_tmpl_bool(t, CKA_SIGN, true);
 	p11_tmpl_bool(t, CKA_DECRYPT, false);
 	p11_tmpl_bool(t, CKA_UNWRAP, false);
 	p11_tmpl_bool(t, CKA_DERIVE, false);
 	p11_tmpl_add(t, CKA_LABEL, label, strlen(label));
-	p11_tmpl_add(t, CKA_ID, id, P11_ADMIN_ID_LEN);
+	p11_tmpl_add(t, CKA_ID, id, id_len);
 }
 
-static void
+void
 p11_tmpl_public(struct p11_tmpl *t, bool create, CK_KEY_TYPE *kt, const char *label,
-                const unsigned char *id)
+                const unsigned char *id, size_t id_len)
 {
 	static CK_OBJECT_CLASS cls = CKO_PUBLIC_KEY;
 
@@ -86,7 +84,7 @@ p11_tmpl_public(struct p11_tmpl *t, bool create, CK_KEY_TYPE *kt, const char *la
 	p11_tmpl_bool(t, CKA_ENCRYPT, false);
 	p11_tmpl_bool(t, CKA_WRAP, false);
 	p11_tmpl_add(t, CKA_LABEL, label, strlen(label));
-	p11_tmpl_add(t, CKA_ID, id, P11_ADMIN_ID_LEN);
+	p11_tmpl_add(t, CKA_ID, id, id_len);
 }
 
 /* The request of one operation, and where it reports. */
@@ -95,6 +93,7 @@ struct p11_admin {
 	const char *label;
 	enum p11_key_type type;
 	unsigned bits;  /* generate, RSA */
+	bool wrap_only; /* generate: extractable only under a trusted wrap key */
 	EVP_PKEY *pkey; /* import */
 	unsigned destroyed;
 	unsigned char id[P11_ADMIN_ID_LEN];
@@ -119,7 +118,7 @@ p11_admin_prepare(CK_FUNCTION_LIST_PTR fl, CK_SESSION_HANDLE s, struct p11_admin
 		            a->label);
 		return CKR_GENERAL_ERROR;
 	}
-	if (RAND_bytes(a->id, sizeof(a->id)) != 1) {
+	if (RAND_bytes(a->id, P11_ADMIN_ID_LEN) != 1) {
 		p11_err_set(a->err, P11_ERR_NOMEM, 0, "no random bytes for the key's CKA_ID");
 		return CKR_GENERAL_ERROR;
 	}
@@ -144,8 +143,8 @@ p11_admin_generate_fn(CK_FUNCTION_LIST_PTR fl, CK_SESSION_HANDLE s, void *arg)
 		mech.mechanism = CKM_EC_EDWARDS_KEY_PAIR_GEN;
 		kt = CKK_EC_EDWARDS;
 	}
-	p11_tmpl_public(&pub, false, &kt, a->label, a->id);
-	p11_tmpl_private(&priv, false, &kt, a->label, a->id);
+	p11_tmpl_public(&pub, false, &kt, a->label, a->id, P11_ADMIN_ID_LEN);
+	p11_tmpl_private(&priv, false, &kt, a->label, a->id, P11_ADMIN_ID_LEN, a->wrap_only);
 	if (kt == CKK_RSA) {
 		p11_tmpl_add(&pub, CKA_MODULUS_BITS, &bits, sizeof(bits));
 		p11_tmpl_add(&pub, CKA_PUBLIC_EXPONENT, e65537, sizeof(e65537));
@@ -160,11 +159,16 @@ p11_admin_generate_fn(CK_FUNCTION_LIST_PTR fl, CK_SESSION_HANDLE s, void *arg)
 	return rv;
 }
 
-p11_status
-p11_key_generate(p11_token *tok, const char *label, enum p11_key_type type, unsigned bits,
-                 struct p11_error *err)
+static p11_status
+p11_key_generate_any(p11_token *tok, const char *label, enum p11_key_type type, unsigned bits,
+                     bool wrap_only, struct p11_error *err)
 {
-	struct p11_admin a = {.tok = tok, .label = label, .type = type, .bits = bits, .err = err};
+	struct p11_admin a = {.tok = tok,
+	                      .label = label,
+	                      .type = type,
+	                      .bits = bits,
+	                      .wrap_only = wrap_only,
+	                      .err = err};
 
 	if (err != NULL)
 		memset(err, 0, sizeof(*err));
@@ -176,6 +180,20 @@ p11_key_generate(p11_token *tok, const char *label, enum p11_key_type type, unsi
 		return P11_ERR_INVALID;
 	}
 	return p11_token_with_session(tok, true, p11_admin_generate_fn, &a, err);
+}
+
+p11_status
+p11_key_generate(p11_token *tok, const char *label, enum p11_key_type type, unsigned bits,
+                 struct p11_error *err)
+{
+	return p11_key_generate_any(tok, label, type, bits, false, err);
+}
+
+p11_status
+p11_key_generate_wrappable(p11_token *tok, const char *label, enum p11_key_type type,
+                           unsigned bits, struct p11_error *err)
+{
+	return p11_key_generate_any(tok, label, type, bits, true, err);
 }
 
 /* An RSA key's numbers as big-endian bytes, wiped when freed. */
@@ -258,10 +276,10 @@ p11_admin_import_rsa(CK_FUNCTION_LIST_PTR fl, CK_SESSION_HANDLE s, struct p11_ad
 		            "the RSA key lacks a part (CRT parameters) PKCS#11 needs");
 		return CKR_GENERAL_ERROR;
 	}
-	p11_tmpl_private(&priv, true, &kt, a->label, a->id);
+	p11_tmpl_private(&priv, true, &kt, a->label, a->id, P11_ADMIN_ID_LEN, false);
 	for (int i = 0; i < P11_RSA_NPARTS; i++)
 		p11_tmpl_add(&priv, p11_rsa_attr[i], rp.v[i], rp.len[i]);
-	p11_tmpl_public(&pub, true, &kt, a->label, a->id);
+	p11_tmpl_public(&pub, true, &kt, a->label, a->id, P11_ADMIN_ID_LEN);
 	p11_tmpl_add(&pub, CKA_MODULUS, rp.v[0], rp.len[0]);
 	p11_tmpl_add(&pub, CKA_PUBLIC_EXPONENT, rp.v[1], rp.len[1]);
 	rv = p11_admin_create(fl, s, &priv, &pub);
@@ -287,10 +305,10 @@ p11_admin_import_ed25519(CK_FUNCTION_LIST_PTR fl, CK_SESSION_HANDLE s, struct p1
 	/* CKA_EC_POINT is the DER OCTET STRING around the 32 bytes (PKCS#11 3.0, 2.3.6). */
 	point[0] = 0x04;
 	point[1] = 0x20;
-	p11_tmpl_private(&priv, true, &kt, a->label, a->id);
+	p11_tmpl_private(&priv, true, &kt, a->label, a->id, P11_ADMIN_ID_LEN, false);
 	p11_tmpl_add(&priv, CKA_EC_PARAMS, p11_attr_ed25519_oid, sizeof(p11_attr_ed25519_oid));
 	p11_tmpl_add(&priv, CKA_VALUE, seed, sizeof(seed));
-	p11_tmpl_public(&pub, true, &kt, a->label, a->id);
+	p11_tmpl_public(&pub, true, &kt, a->label, a->id, P11_ADMIN_ID_LEN);
 	p11_tmpl_add(&pub, CKA_EC_PARAMS, p11_attr_ed25519_oid, sizeof(p11_attr_ed25519_oid));
 	p11_tmpl_add(&pub, CKA_EC_POINT, point, sizeof(point));
 	rv = p11_admin_create(fl, s, &priv, &pub);

@@ -266,6 +266,7 @@ struct p11_key {
 	CK_OBJECT_HANDLE h;
 	uint64_t gen;   /* generation of h */
 	uint64_t epoch; /* login_epoch of h */
+	bool wrap_only; /* extractable only wrapped under a trusted key (p11_key_wrap_only) */
 };
 /* Up to max handles of objects of class cls (P11_ANY_CLASS: any) matching label (NULL: any)
    and, if has_id, id. */
@@ -280,5 +281,23 @@ void p11_key_kind(CK_FUNCTION_LIST_PTR, CK_SESSION_HANDLE, CK_OBJECT_HANDLE h,
 p11_status p11_key_refresh(p11_token *, p11_key *, CK_SESSION_HANDLE s, uint64_t gen,
                            CK_OBJECT_HANDLE *h, struct p11_error *err);
 void p11_key_free_all(p11_token *);
+
+/* --- p11_admin.c: attribute templates of the key objects we make (p11_wrap.c's too) --- */
+#define P11_ADMIN_ID_LEN P11_ADMIN_ID_BYTES /* CKA_ID of the keys we make: random bytes */
+#define P11_TMPL_MAX 24
+/* A template under construction; the attribute values stay the caller's. */
+struct p11_tmpl {
+	CK_ATTRIBUTE a[P11_TMPL_MAX];
+	CK_ULONG n;
+};
+void p11_tmpl_add(struct p11_tmpl *, CK_ATTRIBUTE_TYPE, const void *val, size_t len);
+void p11_tmpl_bool(struct p11_tmpl *, CK_ATTRIBUTE_TYPE, bool v);
+/* A private key: token, private, sensitive, sign only; extractable only under a trusted wrap key
+   when wrap_only. create adds CKA_CLASS (C_CreateObject, C_UnwrapKey). */
+void p11_tmpl_private(struct p11_tmpl *, bool create, CK_KEY_TYPE *kt, const char *label,
+                      const unsigned char *id, size_t id_len, bool wrap_only);
+/* Its public key: token, public, verify only. */
+void p11_tmpl_public(struct p11_tmpl *, bool create, CK_KEY_TYPE *kt, const char *label,
+                     const unsigned char *id, size_t id_len);
 
 #endif

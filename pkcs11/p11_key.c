@@ -104,7 +104,7 @@ p11_key_kind(CK_FUNCTION_LIST_PTR fl, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h,
  * read-locked. */
 static p11_status
 p11_key_check(p11_token *tok, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, const p11_key *k,
-              enum p11_key_type *type, unsigned *bits, struct p11_error *err)
+              enum p11_key_type *type, unsigned *bits, bool *wrap_only, struct p11_error *err)
 {
 	CK_FUNCTION_LIST_PTR fl = tok->mod->fl;
 	struct p11_key_info ki;
@@ -112,6 +112,7 @@ p11_key_check(p11_token *tok, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, const p11
 	CK_MECHANISM_TYPE mech;
 	/* Unreadable attributes count against the key. */
 	CK_BBOOL sens = CK_FALSE, extr = CK_TRUE, sign = CK_FALSE, always = CK_FALSE;
+	CK_BBOOL wwt = CK_FALSE;
 	CK_KEY_TYPE kt = (CK_KEY_TYPE)-1;
 	CK_RV rv;
 
@@ -134,11 +135,17 @@ p11_key_check(p11_token *tok, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, const p11
 	}
 	(void)p11_attr_bool(fl, s, h, CKA_SENSITIVE, &sens);
 	(void)p11_attr_bool(fl, s, h, CKA_EXTRACTABLE, &extr);
-	if ((!sens || extr) && !tok->allow_extractable) {
+	/* A key made to be copied between the tokens of a set (keytool replicate) is extractable,
+	   but the token lets it out only encrypted under a wrap key the SO marked CKA_TRUSTED;
+	   still sensitive, it never leaves in the clear. */
+	(void)p11_attr_bool(fl, s, h, CKA_WRAP_WITH_TRUSTED, &wwt);
+	*wrap_only = sens && extr && wwt;
+	if ((!sens || (extr && !*wrap_only)) && !tok->allow_extractable) {
 		p11_err_set(err, P11_ERR_KEY_UNSAFE, 0,
 		            "key \"%s\" on token \"%s\" is %s: its private key can leave the token "
 		            "(allow it explicitly with allow_extractable)",
-		            k->label, tok->label, extr ? "extractable" : "not sensitive");
+		            k->label, tok->label,
+		            !sens ? "not sensitive" : "extractable (without CKA_WRAP_WITH_TRUSTED)");
 		return P11_ERR_KEY_UNSAFE;
 	}
 	/* Else every sign fails with CKR_KEY_FUNCTION_NOT_PERMITTED: say so at start instead. */
@@ -303,7 +310,7 @@ p11_token_find_key(p11_token *tok, const char *ref, struct p11_error *err)
 	if (st == P11_OK && (st = p11_key_names(tok->mod->fl, slot->h, h, k)) != P11_OK)
 		p11_err_set(err, st, 0, "out of memory");
 	if (st == P11_OK)
-		st = p11_key_check(tok, slot->h, h, k, &k->type, &k->bits, err);
+		st = p11_key_check(tok, slot->h, h, k, &k->type, &k->bits, &k->wrap_only, err);
 	if (st == P11_OK) {
 		k->h = h;
 		k->gen = slot->gen;
@@ -329,6 +336,7 @@ p11_key_refresh(p11_token *tok, p11_key *k, CK_SESSION_HANDLE s, uint64_t gen, C
 	p11_status st = P11_OK;
 	enum p11_key_type type;
 	unsigned bits;
+	bool wrap_only;
 
 	pthread_mutex_lock(&tok->state);
 	if (k->gen != gen || k->epoch != epoch) {
@@ -336,7 +344,7 @@ p11_key_refresh(p11_token *tok, p11_key *k, CK_SESSION_HANDLE s, uint64_t gen, C
 		 * and check it as at start: the object found may not be the one checked then. */
 		st = p11_key_lookup(tok, s, k, h, err);
 		if (st == P11_OK)
-			st = p11_key_check(tok, s, *h, k, &type, &bits, err);
+			st = p11_key_check(tok, s, *h, k, &type, &bits, &wrap_only, err);
 		/* Signature length and DNS record follow type and size: they may not change. */
 		if (st == P11_OK && (type != k->type || bits != k->bits)) {
 			p11_err_set(err, P11_ERR_KEY_TYPE, 0,
@@ -350,6 +358,7 @@ p11_key_refresh(p11_token *tok, p11_key *k, CK_SESSION_HANDLE s, uint64_t gen, C
 			k->h = *h;
 			k->gen = gen;
 			k->epoch = epoch;
+			k->wrap_only = wrap_only;
 		}
 	}
 	*h = k->h;
@@ -388,6 +397,12 @@ p11_key_label(const p11_key *k)
 }
 
 bool
+p11_key_wrap_only(const p11_key *k)
+{
+	return k->wrap_only;
+}
+
+bool
 p11_key_weak(const p11_key *k)
 {
 	return k->type == P11_KEY_RSA && k->bits < 2048;
@@ -407,7 +422,7 @@ p11_key_list_one(p11_token *tok, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, p11_ke
 	CK_FUNCTION_LIST_PTR fl = tok->mod->fl;
 	struct p11_key_info ki;
 	CK_OBJECT_HANDLE pub;
-	CK_BBOOL sens = CK_FALSE, extr = CK_TRUE;
+	CK_BBOOL sens = CK_FALSE, extr = CK_TRUE, wwt = CK_FALSE;
 	unsigned char *label = NULL, *id = NULL;
 	size_t llen = 0, idlen = 0;
 	CK_KEY_TYPE kt;
@@ -420,6 +435,7 @@ p11_key_list_one(p11_token *tok, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, p11_ke
 	p11_key_kind(fl, s, h, id, idlen, &ki, &kt);
 	(void)p11_attr_bool(fl, s, h, CKA_SENSITIVE, &sens);
 	(void)p11_attr_bool(fl, s, h, CKA_EXTRACTABLE, &extr);
+	(void)p11_attr_bool(fl, s, h, CKA_WRAP_WITH_TRUSTED, &wwt);
 	if (idlen > 0)
 		(void)p11_key_search(fl, s, CKO_PUBLIC_KEY, NULL, id, idlen, true, &pub, 1, &n);
 	if (n == 0 && label != NULL && llen > 0)
@@ -430,6 +446,7 @@ p11_key_list_one(p11_token *tok, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, p11_ke
 	ki.id_len = idlen;
 	ki.sensitive = sens;
 	ki.extractable = extr;
+	ki.wrap_with_trusted = wwt;
 	ki.has_public = n > 0;
 	r = cb(&ki, arg);
 	free(label);

@@ -3,16 +3,19 @@
  * RSA: CKA_MODULUS and CKA_PUBLIC_EXPONENT of the private key object (public attributes there),
  * else of the public key object with the same CKA_ID. Ed25519: CKA_EC_POINT of the public key
  * object with the same CKA_ID (or label when the key has no id). For the keytool, the same by
- * label, without p11_token_find_key's fitness checks.
+ * label, without p11_token_find_key's fitness checks. And the public key's fingerprint, as the
+ * keytool shows and records it.
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/param_build.h>
+#include <openssl/x509.h>
 
 #include "pkcs11/p11_attr.h"
 #include "pkcs11/p11_int.h"
@@ -251,4 +254,22 @@ p11_key_public_raw_ed25519(p11_token *tok, const p11_key *key, unsigned char out
 		return P11_ERR_KEY_TYPE;
 	}
 	return p11_pubkey_read(tok, key, &unused, out, err);
+}
+
+p11_status
+p11_pubkey_fingerprint(EVP_PKEY *pk, char out[P11_FINGERPRINT_SIZE])
+{
+	unsigned char *der = NULL, md[32];
+	int len = pk != NULL ? i2d_PUBKEY(pk, &der) : -1;
+
+	out[0] = '\0';
+	if (len <= 0 || EVP_Digest(der, (size_t)len, md, NULL, EVP_sha256(), NULL) != 1) {
+		OPENSSL_free(der);
+		return P11_ERR_NOMEM;
+	}
+	OPENSSL_free(der);
+	memcpy(out, "SHA256:", 7);
+	for (size_t i = 0; i < sizeof(md); i++)
+		snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
+	return P11_OK;
 }

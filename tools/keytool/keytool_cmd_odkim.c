@@ -150,6 +150,7 @@ int
 kt_cmd_import_opendkim(struct kt_ctx *ctx, int argc, char **argv)
 {
 	static const struct option lo[] = {KT_COMMON_LONGOPTS,
+	                                   KT_RECORD_LONGOPTS,
 	                                   {"keytable", required_argument, NULL, 'k'},
 	                                   {"signingtable", required_argument, NULL, 's'},
 	                                   {"label-prefix", required_argument, NULL, 'p'},
@@ -164,7 +165,9 @@ kt_cmd_import_opendkim(struct kt_ctx *ctx, int argc, char **argv)
 	    "*@domain.tld, domain.tld (the domain) and *@*.domain.tld, *.domain.tld (its\n"
 	    "subdomains: subdomains = true) are understood; others are skipped with a warning.\n"
 	    "--dry-run prints the section without touching the token. Destroy the key files "
-	    "after.\n";
+	    "after.\n"
+	    "With --token repeated (or -c FILE with several tokens) every key goes into each.\n"
+	    KT_RECORD_HELP;
 	struct kt_odkim_opts o = {NULL, NULL, "", 0};
 	struct odkim_tables t;
 	size_t i;

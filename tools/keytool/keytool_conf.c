@@ -1,8 +1,9 @@
 /*
  * keytool_conf: the keytool's view of the daemon's configuration file
- * (config/conf.h): the token settings, and which domains and selectors use
- * which key (for `list`). Options given on the command line (--module,
- * --token, --pin-file, --pin-env) win over the file's.
+ * (config/conf.h): every token of the file (token { } or tokens = ( ... )),
+ * and which domains and selectors use which key (for `list`). Which of them
+ * a run works on, and how the command line's options override them, is
+ * keytool_targets.c's business.
  */
 #include "config.h"
 
@@ -42,13 +43,32 @@ kt_conf_uses(struct kt_ctx *ctx, const struct conf *cf)
 	return 0;
 }
 
-/* Copies S into the context's own storage, so the conf can be freed. */
-static const char *
-kt_conf_keep(struct kt_ctx *ctx, const char *s, int slot)
+/* The file's tokens, copied, so that the configuration can be freed. */
+static int
+kt_conf_tokens(struct kt_ctx *ctx, const struct conf *cf)
 {
-	free(ctx->conf_strings[slot]);
-	ctx->conf_strings[slot] = s != NULL ? strdup(s) : NULL;
-	return ctx->conf_strings[slot];
+	if (cf->ntokens > KT_MAX_TOKENS) {
+		kt_errx(ctx, "%s lists %zu tokens; the keytool handles at most %d", ctx->conf_path,
+		        cf->ntokens, KT_MAX_TOKENS);
+		return -1;
+	}
+	for (size_t i = 0; i < cf->ntokens; i++) {
+		const struct conf_token *t = &cf->tokens[i];
+		struct p11_token_opts *o = &ctx->conf_tokens[ctx->nconf_tokens++];
+
+		o->module = strdup(t->module);
+		o->token = strdup(t->token); /* a label or a pkcs11: URI: pkcs11/ takes both */
+		o->pin_file = t->pin_file != NULL ? strdup(t->pin_file) : NULL;
+		o->pin_env = t->pin_env != NULL ? strdup(t->pin_env) : NULL;
+		o->allow_extractable = t->allow_extractable;
+		if (o->module == NULL || o->token == NULL ||
+		    (t->pin_file != NULL && o->pin_file == NULL) ||
+		    (t->pin_env != NULL && o->pin_env == NULL)) {
+			kt_errx(ctx, "out of memory");
+			return -1;
+		}
+	}
+	return 0;
 }
 
 int
@@ -65,15 +85,9 @@ kt_conf_load(struct kt_ctx *ctx)
 		return -1;
 	}
 	ctx->conf_loaded = true;
-	if (ctx->topts.module == NULL)
-		ctx->topts.module = kt_conf_keep(ctx, cf->tokens[0].module, 0);
-	/* A label or a pkcs11: URI: pkcs11/ understands both. */
-	if (ctx->topts.token == NULL)
-		ctx->topts.token = kt_conf_keep(ctx, cf->tokens[0].token, 1);
-	ctx->topts.allow_extractable = cf->tokens[0].allow_extractable;
-	if (ctx->topts.pin_file == NULL && ctx->topts.pin_env == NULL) {
-		ctx->topts.pin_file = kt_conf_keep(ctx, cf->tokens[0].pin_file, 2);
-		ctx->topts.pin_env = kt_conf_keep(ctx, cf->tokens[0].pin_env, 3);
+	if (kt_conf_tokens(ctx, cf) != 0) {
+		conf_free(cf);
+		return -1;
 	}
 	if (kt_conf_uses(ctx, cf) != 0) {
 		kt_errx(ctx, "out of memory");
@@ -97,8 +111,14 @@ kt_conf_free(struct kt_ctx *ctx)
 	free(ctx->uses);
 	ctx->uses = NULL;
 	ctx->nuses = 0;
-	for (i = 0; i < sizeof(ctx->conf_strings) / sizeof(ctx->conf_strings[0]); i++) {
-		free(ctx->conf_strings[i]);
-		ctx->conf_strings[i] = NULL;
+	for (i = 0; i < ctx->nconf_tokens; i++) {
+		struct p11_token_opts *o = &ctx->conf_tokens[i];
+
+		free((char *)o->module);
+		free((char *)o->token);
+		free((char *)o->pin_file);
+		free((char *)o->pin_env);
+		memset(o, 0, sizeof(*o));
 	}
+	ctx->nconf_tokens = 0;
 }

@@ -15,6 +15,7 @@
 #include <sys/prctl.h>
 
 #include "tools/keytool/keytool.h"
+#include "tools/keytool/keytool_record.h"
 
 static const struct {
 	const char *name;
@@ -29,6 +30,8 @@ static const struct {
     {"dns", kt_cmd_dns, "print the DNS TXT record of a key"},
     {"check", kt_cmd_check, "check the published DNS record against the token"},
     {"delete", kt_cmd_delete, "destroy a key pair on the token"},
+    {"wrapkey", kt_cmd_wrapkey, "put one AES wrap key on several tokens (security officer)"},
+    {"replicate", kt_cmd_replicate, "copy a wrappable key to another token, wrapped"},
     {"bench", kt_cmd_bench, "measure the token's signing rate"},
 };
 
@@ -49,8 +52,22 @@ kt_errx(const struct kt_ctx *ctx, const char *fmt, ...)
 int
 kt_common_opt(struct kt_ctx *ctx, int c, const char *arg)
 {
-	if (c == 'c') {
+	switch (c) {
+	case 'c':
 		ctx->conf_path = arg;
+		return 0;
+	case 'T': /* repeatable: every token of a set */
+		if (ctx->ntok_names == KT_MAX_TOKENS)
+			return -1;
+		ctx->tok_names[ctx->ntok_names++] = arg;
+		if (ctx->topts.token == NULL)
+			ctx->topts.token = arg;
+		return 0;
+	case KT_OPT_RECORD:
+		ctx->record_path = arg;
+		return 0;
+	case KT_OPT_SYSLOG_STDERR:
+		ctx->syslog_stderr = true;
 		return 0;
 	}
 	return token_opts_take(&ctx->topts, c, arg);
@@ -82,28 +99,47 @@ kt_opts(struct kt_ctx *ctx, int argc, char **argv, const struct option *lo, cons
 	return -1;
 }
 
-p11_token *
-kt_ctx_token(struct kt_ctx *ctx)
+int
+kt_ctx_record_ready(struct kt_ctx *ctx)
 {
-	struct p11_error err;
+	char err[512];
 
-	if (ctx->tok != NULL)
-		return ctx->tok;
-	if (ctx->conf_path != NULL && !ctx->conf_loaded && kt_conf_load(ctx) != 0)
-		return NULL;
-	if (ctx->topts.module == NULL || ctx->topts.token == NULL ||
-	    (ctx->topts.pin_file == NULL && ctx->topts.pin_env == NULL)) {
-		kt_errx(ctx, "no token given: use -c FILE, or --module, --token and --pin-file (or "
-		             "--pin-env)");
-		return NULL;
+	if (kt_record_ready(ctx->record_path, err, sizeof(err)) != 0) {
+		kt_errx(ctx, "%s; nothing changed", err);
+		return KT_EXIT_TOKEN;
 	}
-	if (ctx->topts.sessions == 0)
-		ctx->topts.sessions = KT_SESSIONS;
-	ctx->topts.forget_pin = true;
-	ctx->tok = p11_token_open(&ctx->topts, &err);
-	if (ctx->tok == NULL)
-		kt_errx(ctx, "%s", err.msg);
-	return ctx->tok;
+	return KT_EXIT_OK;
+}
+
+int
+kt_ctx_record(struct kt_ctx *ctx, const struct kt_record *r)
+{
+	char err[512];
+
+	if (kt_record_write(r, ctx->record_path, ctx->syslog_stderr, err, sizeof(err)) != 0) {
+		kt_errx(ctx, "%s: %s \"%s\" on token \"%s\" was done but is NOT recorded", err,
+		        r->action, r->key, r->token);
+		return KT_EXIT_TOKEN;
+	}
+	return KT_EXIT_OK;
+}
+
+int
+kt_ctx_record_key(struct kt_ctx *ctx, p11_token *tok, const char *action, const char *label,
+                  const char *source)
+{
+	struct kt_record r;
+	char err[512];
+	int rc;
+
+	/* A key that cannot be read whole (no public key object) is still recorded by name. */
+	if (kt_record_describe(&r, tok, action, label, err, sizeof(err)) != 0)
+		kt_errx(ctx, "warning: the record of %s \"%s\" lacks the public key: %s", action,
+		        label, err);
+	r.source = source;
+	rc = kt_ctx_record(ctx, &r);
+	kt_record_clear(&r);
+	return rc;
 }
 
 static void
@@ -113,7 +149,8 @@ kt_usage(FILE *out, const char *prog)
 
 	fprintf(
 	    out,
-	    "usage: %s [-c FILE | --module PATH --token LABEL --pin-file FILE] COMMAND [OPTIONS]\n"
+	    "usage: %s [-c FILE | --module PATH --token LABEL... --pin-file FILE]\n"
+	    "       [--record FILE] [--syslog-stderr] COMMAND [OPTIONS]\n"
 	    "Commands (each takes --help):\n",
 	    prog);
 	for (i = 0; i < KT_NCMDS; i++)
@@ -124,7 +161,8 @@ kt_usage(FILE *out, const char *prog)
 int
 main(int argc, char **argv)
 {
-	static const struct option opts[] = {KT_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {KT_COMMON_LONGOPTS, KT_RECORD_LONGOPTS,
+	                                     {NULL, 0, NULL, 0}};
 	struct kt_ctx ctx;
 	size_t i;
 	int c, rc;
@@ -160,7 +198,8 @@ main(int argc, char **argv)
 	argc -= optind;
 	optind = 0; /* 0 resets glibc's getopt for the command's own options */
 	rc = kt_cmds[i].fn(&ctx, argc, argv);
-	p11_token_close(ctx.tok);
+	for (i = 0; i < ctx.ntargets; i++)
+		p11_token_close(ctx.targets[i].tok);
 	kt_conf_free(&ctx);
 	fflush(stdout);
 	if (ferror(stdout) && rc == KT_EXIT_OK) {

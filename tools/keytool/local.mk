@@ -1,5 +1,5 @@
 # tools/keytool/: p11dkim-keytool, the key ceremony (generate, import, list, DNS records,
-# check, OpenDKIM tables, bench).
+# check, OpenDKIM tables, bench; wrap keys and replicate for a set of tokens; ceremony records).
 
 # The DKIM key record parser is its own library so unit tests and fuzzers can link it
 # without the token code.
@@ -16,7 +16,10 @@ tools_keytool_libkeytool_la_LIBADD = tools/keytool/libdnsrec.la pkcs11/libp11dki
 
 bin_PROGRAMS += tools/p11dkim-keytool
 tools_p11dkim_keytool_SOURCES = tools/keytool/keytool.h tools/keytool/keytool_main.c \
-	tools/keytool/keytool_conf.c tools/keytool/keytool_cmd_keys.c \
+	tools/keytool/keytool_conf.c tools/keytool/keytool_targets.c tools/keytool/keytool_set.c \
+	tools/keytool/keytool_record.c tools/keytool/keytool_record.h \
+	tools/keytool/keytool_cmd_keys.c tools/keytool/keytool_cmd_list.c \
+	tools/keytool/keytool_cmd_pair.c \
 	tools/keytool/keytool_cmd_dns.c tools/keytool/keytool_cmd_odkim.c \
 	tools/keytool/keytool_bench.c \
 	tools/common/token_opts.c tools/common/token_opts.h
