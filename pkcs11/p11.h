@@ -112,8 +112,6 @@ p11_token *p11_token_open(const struct p11_token_opts *, struct p11_error *err);
 void p11_token_close(p11_token *);
 /* Token label as the token reports it (trailing blanks removed). */
 const char *p11_token_label(const p11_token *);
-/* Token serial number as the token reports it (trailing blanks removed). */
-const char *p11_token_serial(const p11_token *);
 
 /*
  * pkcs11: URIs (RFC 7512), parsed here and nowhere else; the rules are in p11_uri.c's header.

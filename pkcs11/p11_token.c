@@ -460,12 +460,6 @@ p11_token_label(const p11_token *tok)
 	return tok->label;
 }
 
-const char *
-p11_token_serial(const p11_token *tok)
-{
-	return tok->serial;
-}
-
 void
 p11_token_stats(const p11_token *tok, struct p11_stats *out)
 {

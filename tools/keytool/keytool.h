@@ -156,9 +156,10 @@ int kt_cmd_wrapkey(struct kt_ctx *ctx, int argc, char **argv);
 int kt_import_pem_file(struct kt_ctx *ctx, const char *label, const char *path, FILE *msg);
 
 /* keytool_set.c: compares the public key of LABEL on every target token, printing a line on OUT
-   for each token where it is missing or differs from the first one found. */
+   for each token where it is missing or differs from the first one found; that first key goes
+   to *FIRST (caller frees; NULL when on no token) when FIRST is not NULL. */
 enum { KT_SET_SAME, KT_SET_MISSING, KT_SET_DIFFER, KT_SET_ERROR };
-int kt_set_compare_label(struct kt_ctx *ctx, const char *label, FILE *out);
+int kt_set_compare_label(struct kt_ctx *ctx, const char *label, FILE *out, EVP_PKEY **first);
 
 /* "rsa2048", "ed25519" or "other" for a listed key, into BUF. */
 const char *kt_key_type_name(const struct p11_key_info *ki, char *buf, size_t len);

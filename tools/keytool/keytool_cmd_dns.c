@@ -130,6 +130,11 @@ kt_dns_pubkey(struct kt_ctx *ctx, const char *label, EVP_PKEY **pk)
 	struct p11_error err;
 	p11_token *tok;
 
+	if (kt_ctx_targets(ctx) != 0)
+		return KT_EXIT_TOKEN;
+	if (ctx->ntargets > 1)
+		kt_errx(ctx, "warning: %zu tokens given; the record is made from token \"%s\"",
+		        ctx->ntargets, ctx->targets[0].o.token);
 	if ((tok = kt_ctx_token(ctx)) == NULL)
 		return KT_EXIT_TOKEN;
 	if (p11_token_public_key(tok, label, pk, &err) != P11_OK) {
@@ -260,6 +265,39 @@ kt_check_fetch(struct kt_ctx *ctx, const struct kt_dns_opts *o, const char *owne
 	return NULL;
 }
 
+/*
+ * The key to judge: the token's, or with several tokens the one they all hold. -1 to go on
+ * with *PK set; else the exit code, after printing why (verdict=mismatch when the tokens hold
+ * different keys under LABEL: DNS can publish only one of them).
+ */
+static int
+kt_check_tokens(struct kt_ctx *ctx, const char *label, const char *owner, EVP_PKEY **pk)
+{
+	int r;
+
+	if (kt_ctx_targets(ctx) != 0)
+		return KT_EXIT_TOKEN;
+	if (ctx->ntargets == 1)
+		return (r = kt_dns_pubkey(ctx, label, pk)) == KT_EXIT_OK ? -1 : r;
+	switch (kt_set_compare_label(ctx, label, stdout, pk)) {
+	case KT_SET_ERROR:
+		EVP_PKEY_free(*pk);
+		return KT_EXIT_TOKEN;
+	case KT_SET_DIFFER:
+		EVP_PKEY_free(*pk);
+		printf("%s: verdict=mismatch: the tokens hold different keys labelled \"%s\"\n",
+		       owner, label);
+		return KT_EXIT_FAIL;
+	default:
+		break;
+	}
+	if (*pk == NULL) {
+		kt_errx(ctx, "no token of the run holds a key labelled \"%s\"", label);
+		return KT_EXIT_TOKEN;
+	}
+	return -1;
+}
+
 int
 kt_cmd_check(struct kt_ctx *ctx, int argc, char **argv)
 {
@@ -277,7 +315,9 @@ kt_cmd_check(struct kt_ctx *ctx, int argc, char **argv)
 	    "or quoted strings as `dns` prints them) and judges it against the token's key.\n"
 	    "Prints verdict=ok|missing|syntax|revoked|mismatch|weak|testing|dnsfail and why;\n"
 	    "exits 0 only when the published key is the token's key, at least 2048 bits for RSA,\n"
-	    "and t=y is not set.\n";
+	    "and t=y is not set. With several tokens (--token repeated, or -c FILE listing\n"
+	    "several) their keys labelled LABEL are compared first: keys that differ are\n"
+	    "verdict=mismatch; a token lacking the key is reported as missing.\n";
 	struct kt_dns_opts o;
 	enum kt_verdict v = KT_VERDICT_OK;
 	EVP_PKEY *pk = NULL;
@@ -291,7 +331,7 @@ kt_cmd_check(struct kt_ctx *ctx, int argc, char **argv)
 		kt_errx(ctx, "--label is required");
 		return KT_EXIT_USAGE;
 	}
-	if ((r = kt_dns_pubkey(ctx, o.label, &pk)) != KT_EXIT_OK)
+	if ((r = kt_check_tokens(ctx, o.label, owner, &pk)) != -1)
 		return r;
 	txt = kt_check_fetch(ctx, &o, owner, &len, &v, detail, sizeof(detail));
 	if (txt == NULL && o.record != NULL) {

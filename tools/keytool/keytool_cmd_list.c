@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pkcs11/p11_set.h" /* p11_token_serial */
 #include "tools/keytool/keytool.h"
 #include "tools/keytool/keytool_record.h"
 
@@ -117,7 +118,7 @@ kt_list_compare(struct kt_ctx *ctx, struct kt_list *l)
 	int rc = KT_EXIT_OK;
 
 	for (size_t i = 0; i < l->nlabels; i++) {
-		int r = kt_set_compare_label(ctx, l->labels[i], stdout);
+		int r = kt_set_compare_label(ctx, l->labels[i], stdout, NULL);
 
 		if (r == KT_SET_DIFFER)
 			rc = KT_EXIT_FAIL;

@@ -14,6 +14,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "pkcs11/p11_set.h" /* p11_token_serial */
 #include "tools/keytool/keytool.h"
 #include "tools/keytool/keytool_record.h"
 

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pkcs11/p11_set.h" /* p11_token_serial */
 #include "tools/keytool/keytool_dns.h"
 #include "tools/keytool/keytool_record.h"
 
@@ -233,14 +234,16 @@ kt_record_json(struct kt_buf *b, const struct kt_record *r)
 	kt_buf_add(b, "}\n", 2);
 }
 
-/* Text for a syslog field: printable ASCII only, no quotes, so a label cannot forge fields. */
+/* Text for a syslog field: printable ASCII only, no quote or backslash, so that a label cannot
+   forge or hide fields. */
 static void
 kt_record_printable(char *dst, size_t len, const char *src)
 {
 	size_t i;
 
 	for (i = 0; src != NULL && src[i] != '\0' && i + 1 < len; i++)
-		dst[i] = src[i] > 0x20 && src[i] < 0x7f && src[i] != '"' ? src[i] : '?';
+		dst[i] = src[i] > 0x20 && src[i] < 0x7f && src[i] != '"' && src[i] != '\\' ? src[i]
+		                                                                      : '?';
 	dst[i] = '\0';
 }
 

@@ -12,7 +12,7 @@
 #include "tools/keytool/keytool.h"
 
 int
-kt_set_compare_label(struct kt_ctx *ctx, const char *label, FILE *out)
+kt_set_compare_label(struct kt_ctx *ctx, const char *label, FILE *out, EVP_PKEY **first_out)
 {
 	EVP_PKEY *first = NULL, *pk;
 	struct p11_error err;
@@ -47,6 +47,9 @@ kt_set_compare_label(struct kt_ctx *ctx, const char *label, FILE *out)
 		}
 		EVP_PKEY_free(pk);
 	}
-	EVP_PKEY_free(first);
+	if (first_out != NULL)
+		*first_out = first;
+	else
+		EVP_PKEY_free(first);
 	return rc;
 }
