@@ -147,7 +147,7 @@ enum p11_key_type { P11_KEY_RSA, P11_KEY_ED25519 };
 enum p11_key_type p11_key_type(const p11_key *);
 unsigned p11_key_bits(const p11_key *); /* RSA modulus bits; 256 for Ed25519 */
 const char *p11_key_label(const p11_key *);
-bool p11_key_weak(const p11_key *);      /* RSA < 2048: the caller warns */
+bool p11_key_weak(const p11_key *); /* RSA < 2048: the caller warns */
 /* Sensitive, extractable only under a trusted wrap key (CKA_WRAP_WITH_TRUSTED): a key made to be
    copied to the other tokens of a set; the daemon says so at start. */
 bool p11_key_wrap_only(const p11_key *);
@@ -200,7 +200,7 @@ struct p11_key_info {
 	bool sensitive;
 	bool extractable;
 	bool wrap_with_trusted; /* CKA_WRAP_WITH_TRUSTED: extractable only under a trusted key */
-	bool has_public; /* a public key object with the same CKA_ID exists */
+	bool has_public;        /* a public key object with the same CKA_ID exists */
 };
 /* Calls cb once per private key object on the token (valid only during the call); a non-zero
    return stops the listing. Does not use libp11 (whose enumerate fails with Ed25519 keys). */
@@ -243,7 +243,7 @@ p11_status p11_key_destroy(p11_token *, const char *label, unsigned *n, struct p
  * AES wrap key labelled wrap_label with CKM_AES_KEY_WRAP_PAD, C_UnwrapKey on the second token under
  * the wrap key of the same label (the same AES value, put on both by p11_wrapkey_create).
  */
-#define P11_WRAPKEY_LEN 32   /* AES-256 */
+#define P11_WRAPKEY_LEN 32    /* AES-256 */
 #define P11_ADMIN_ID_BYTES 16 /* CKA_ID of the keys and wrap keys the keytool makes */
 struct p11_token_names {
 	char label[33];

@@ -190,8 +190,8 @@ p11_key_generate(p11_token *tok, const char *label, enum p11_key_type type, unsi
 }
 
 p11_status
-p11_key_generate_wrappable(p11_token *tok, const char *label, enum p11_key_type type,
-                           unsigned bits, struct p11_error *err)
+p11_key_generate_wrappable(p11_token *tok, const char *label, enum p11_key_type type, unsigned bits,
+                           struct p11_error *err)
 {
 	return p11_key_generate_any(tok, label, type, bits, true, err);
 }

@@ -48,10 +48,11 @@ p11_wrap_find_wrapkey(CK_FUNCTION_LIST_PTR fl, CK_SESSION_HANDLE s, const p11_to
 	if (rv != CKR_OK)
 		return rv;
 	if (n != 1) {
-		p11_err_set(err, n == 0 ? P11_ERR_KEY_NOT_FOUND : P11_ERR_KEY_AMBIGUOUS, 0,
-		            "token \"%s\": %s wrap key labelled \"%s\" (make one on every token with "
-		            "`p11dkim-keytool wrapkey`)",
-		            tok->label, n == 0 ? "no" : "more than one", label);
+		p11_err_set(
+		    err, n == 0 ? P11_ERR_KEY_NOT_FOUND : P11_ERR_KEY_AMBIGUOUS, 0,
+		    "token \"%s\": %s wrap key labelled \"%s\" (make one on every token with "
+		    "`p11dkim-keytool wrapkey`)",
+		    tok->label, n == 0 ? "no" : "more than one", label);
 		return CKR_GENERAL_ERROR;
 	}
 	*h = found[0];
@@ -91,8 +92,8 @@ p11_wrap_so_open(struct p11_wrap_so *so, const struct p11_token_opts *o, struct 
 	so->locked = true;
 	if ((st = p11_token_ensure_slot(tok, atomic_load(&tok->mod->gen), err)) != P11_OK)
 		return st;
-	rv = tok->mod->fl->C_OpenSession(tok->slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL,
-	                                 NULL, &so->s);
+	rv = tok->mod->fl->C_OpenSession(tok->slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL,
+	                                 &so->s);
 	if (rv != CKR_OK) {
 		p11_err_set(err, P11_ERR_TOKEN_GONE, rv, "cannot open a session on token \"%s\"",
 		            tok->label);
@@ -192,8 +193,9 @@ p11_wrapkey_create(const struct p11_token_opts *o, const char *label, const unsi
 	memset(&pin, 0, sizeof(pin));
 	if (o == NULL || o->module == NULL || o->token == NULL || label == NULL || *label == '\0' ||
 	    strlen(label) > 128 || id_len == 0) {
-		p11_err_set(err, P11_ERR_INVALID, 0,
-		            "a wrap key needs a module, a token, an id and a label of 1 to 128 bytes");
+		p11_err_set(
+		    err, P11_ERR_INVALID, 0,
+		    "a wrap key needs a module, a token, an id and a label of 1 to 128 bytes");
 		return P11_ERR_INVALID;
 	}
 	if ((st = p11_pin_load(&pin, o->pin_file, o->pin_env, err)) != P11_OK)
@@ -280,7 +282,8 @@ p11_wrap_public(CK_FUNCTION_LIST_PTR fl, CK_SESSION_HANDLE s, struct p11_wrap_jo
 	if (j->kt == CKK_RSA) {
 		if (EVP_PKEY_get_bn_param(j->pub, OSSL_PKEY_PARAM_RSA_N, &bn) == 1 &&
 		    EVP_PKEY_get_bn_param(j->pub, OSSL_PKEY_PARAM_RSA_E, &be) == 1) {
-			if (BN_num_bytes(bn) <= (int)sizeof(n) && BN_num_bytes(be) <= (int)sizeof(e)) {
+			if (BN_num_bytes(bn) <= (int)sizeof(n) &&
+			    BN_num_bytes(be) <= (int)sizeof(e)) {
 				nlen = BN_bn2bin(bn, n);
 				elen = BN_bn2bin(be, e);
 			}
@@ -319,8 +322,8 @@ p11_wrap_in_fn(CK_FUNCTION_LIST_PTR fl, CK_SESSION_HANDLE s, void *arg)
 		            j->label);
 		return CKR_GENERAL_ERROR;
 	}
-	if (rv != CKR_OK || (rv = p11_wrap_find_wrapkey(fl, s, j->tok, j->wrap_label, &wk,
-	                                                 j->err)) != CKR_OK)
+	if (rv != CKR_OK ||
+	    (rv = p11_wrap_find_wrapkey(fl, s, j->tok, j->wrap_label, &wk, j->err)) != CKR_OK)
 		return rv;
 	/* The copy is wrap-only too: it can go on to a third token, never out in the clear. */
 	p11_tmpl_private(&t, true, &j->kt, j->label, j->id, j->id_len, true);

@@ -25,10 +25,16 @@ tests_tools_keytool_signer_SOURCES = tests/tools/keytool-signer.c
 tests_tools_keytool_signer_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 tests_tools_keytool_signer_LDADD = pkcs11/libp11dkim.la $(OPENSSL_LIBS)
 
+# What the token itself enforces around a wrap key, with Cryptoki calls of its own (not pkcs11/'s).
+check_PROGRAMS += tests/tools/keytool-wrap-probe
+tests_tools_keytool_wrap_probe_SOURCES = tests/tools/keytool-wrap-probe.c
+tests_tools_keytool_wrap_probe_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS)
+
 TESTS += tests/tools/keytool-ceremony.sh tests/tools/keytool-check.sh tests/tools/keytool-import.sh \
-	tests/tools/keytool-sign.sh
+	tests/tools/keytool-sign.sh tests/tools/keytool-pair.sh tests/tools/keytool-record.sh
 EXTRA_DIST += tests/tools/keytool-lib.sh tests/tools/keytool-ceremony.sh tests/tools/keytool-check.sh \
-	tests/tools/keytool-import.sh tests/tools/keytool-sign.sh
+	tests/tools/keytool-import.sh tests/tools/keytool-sign.sh tests/tools/keytool-pair.sh \
+	tests/tools/keytool-record.sh
 # --- end p11dkim-keytool tests ------------------------------------------------
 
 # --- milter client library and p11dkim-load -----------------------------------

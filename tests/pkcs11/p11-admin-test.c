@@ -3,7 +3,7 @@
  * p11_token_list_keys) against a real SoftHSM token made by p11-admin.sh: generate and import
  * with the attributes we promise (sensitive, never extractable, sign only, label and 16-byte id),
  * the public key read back verifies real signatures, labels in use are refused, destroy removes
- * both objects and nothing else.
+ * both objects and nothing else; a wrappable key is wrap-only and passes the daemon's key check.
  */
 #include "config.h"
 
@@ -134,6 +134,34 @@ START_TEST(test_generate)
 }
 END_TEST
 
+/* A wrappable key: sensitive, extractable only under a trusted wrap key, and the daemon's key
+   check accepts it as such (p11_key_wrap_only), without allow_extractable. */
+START_TEST(test_generate_wrappable)
+{
+	p11_token *tok = tl_open(false, 2);
+	struct p11_error err;
+	struct seen s;
+	p11_key *k;
+
+	ck_assert_int_eq(p11_key_generate_wrappable(tok, "wrap-rsa", P11_KEY_RSA, 2048, &err),
+	                 P11_OK);
+	s = seen(tok, "wrap-rsa");
+	ck_assert(s.ki.sensitive && s.ki.extractable && s.ki.wrap_with_trusted);
+	ck_assert(battr(tok, "wrap-rsa", CKA_WRAP_WITH_TRUSTED));
+	ck_assert(battr(tok, "wrap-rsa", CKA_SENSITIVE));
+	k = p11_token_find_key(tok, "wrap-rsa", &err);
+	ck_assert_msg(k != NULL, "%s", err.msg);
+	ck_assert(p11_key_wrap_only(k));
+	/* A key of the usual kind is not wrap-only, and the usual kind is not wrappable. */
+	ck_assert_int_eq(p11_key_generate(tok, "plain-ed", P11_KEY_ED25519, 256, &err), P11_OK);
+	ck_assert(!seen(tok, "plain-ed").ki.wrap_with_trusted);
+	k = p11_token_find_key(tok, "plain-ed", &err);
+	ck_assert_msg(k != NULL, "%s", err.msg);
+	ck_assert(!p11_key_wrap_only(k));
+	p11_token_close(tok);
+}
+END_TEST
+
 START_TEST(test_import)
 {
 	p11_token *tok = tl_open(false, 2);
@@ -213,6 +241,7 @@ admin_suite(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_generate);
+	tcase_add_test(tc, test_generate_wrappable);
 	tcase_add_test(tc, test_import);
 	tcase_add_test(tc, test_public_key_lookup);
 	tcase_add_test(tc, test_destroy);

@@ -25,7 +25,8 @@ static CK_SESSION_HANDLE s;
 static CK_OBJECT_HANDLE
 probe_find(CK_OBJECT_CLASS cls, const char *label)
 {
-	CK_ATTRIBUTE t[2] = {{CKA_CLASS, &cls, sizeof(cls)}, {CKA_LABEL, (void *)label, strlen(label)}};
+	CK_ATTRIBUTE t[2] = {{CKA_CLASS, &cls, sizeof(cls)},
+	                     {CKA_LABEL, (void *)label, strlen(label)}};
 	CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
 	CK_ULONG n = 0;
 
@@ -45,8 +46,8 @@ probe_setup(const char *module, const char *token, const char *pin)
 	CK_TOKEN_INFO ti;
 	void *dl = dlopen(module, RTLD_NOW);
 
-	if (dl == NULL || (get = (CK_RV(*)(CK_FUNCTION_LIST_PTR_PTR))dlsym(dl, "C_GetFunctionList")) ==
-	                      NULL ||
+	if (dl == NULL ||
+	    (get = (CK_RV(*)(CK_FUNCTION_LIST_PTR_PTR))dlsym(dl, "C_GetFunctionList")) == NULL ||
 	    get(&fl) != CKR_OK || fl->C_Initialize(NULL) != CKR_OK ||
 	    fl->C_GetSlotList(CK_TRUE, slots, &n) != CKR_OK)
 		return -1;
@@ -57,10 +58,11 @@ probe_setup(const char *module, const char *token, const char *pin)
 		    memcmp(ti.label, token, len) != 0 ||
 		    (len < sizeof(ti.label) && ti.label[len] != ' '))
 			continue;
-		if (fl->C_OpenSession(slots[i], CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s) !=
-		    CKR_OK)
+		if (fl->C_OpenSession(slots[i], CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL,
+		                      &s) != CKR_OK)
 			return -1;
-		return fl->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)pin, strlen(pin)) == CKR_OK ? 0 : -1;
+		return fl->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)pin, strlen(pin)) == CKR_OK ? 0
+		                                                                             : -1;
 	}
 	return -1;
 }
@@ -72,9 +74,9 @@ probe_trusted(void)
 	CK_KEY_TYPE kt = CKK_AES;
 	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
 	unsigned char value[32] = {0};
-	CK_ATTRIBUTE t[] = {{CKA_CLASS, &cls, sizeof(cls)},   {CKA_KEY_TYPE, &kt, sizeof(kt)},
-	                    {CKA_TOKEN, &no, sizeof(no)},     {CKA_VALUE, value, sizeof(value)},
-	                    {CKA_WRAP, &yes, sizeof(yes)},    {CKA_TRUSTED, &yes, sizeof(yes)}};
+	CK_ATTRIBUTE t[] = {{CKA_CLASS, &cls, sizeof(cls)}, {CKA_KEY_TYPE, &kt, sizeof(kt)},
+	                    {CKA_TOKEN, &no, sizeof(no)},   {CKA_VALUE, value, sizeof(value)},
+	                    {CKA_WRAP, &yes, sizeof(yes)},  {CKA_TRUSTED, &yes, sizeof(yes)}};
 	CK_OBJECT_HANDLE h;
 	CK_RV rv = fl->C_CreateObject(s, t, sizeof(t) / sizeof(t[0]), &h);
 
@@ -96,10 +98,11 @@ probe_unwrap(CK_OBJECT_HANDLE wk, unsigned char *blob, CK_ULONG len, CK_BBOOL se
 	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
 	CK_KEY_TYPE kt = CKK_RSA;
 	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
-	CK_ATTRIBUTE t[] = {{CKA_CLASS, &cls, sizeof(cls)},      {CKA_KEY_TYPE, &kt, sizeof(kt)},
-	                    {CKA_TOKEN, &no, sizeof(no)},        {CKA_SENSITIVE, &sens, sizeof(sens)},
-	                    {CKA_EXTRACTABLE, &yes, sizeof(yes)}, {CKA_WRAP_WITH_TRUSTED, &wwt, sizeof(wwt)},
-	                    {CKA_SIGN, &yes, sizeof(yes)}};
+	CK_ATTRIBUTE t[] = {
+	    {CKA_CLASS, &cls, sizeof(cls)},       {CKA_KEY_TYPE, &kt, sizeof(kt)},
+	    {CKA_TOKEN, &no, sizeof(no)},         {CKA_SENSITIVE, &sens, sizeof(sens)},
+	    {CKA_EXTRACTABLE, &yes, sizeof(yes)}, {CKA_WRAP_WITH_TRUSTED, &wwt, sizeof(wwt)},
+	    {CKA_SIGN, &yes, sizeof(yes)}};
 
 	return fl->C_UnwrapKey(s, &mech, wk, blob, len, t, sizeof(t) / sizeof(t[0]), h);
 }
@@ -155,7 +158,8 @@ main(int argc, char **argv)
 	if (probe_setup(argv[1], argv[2], argv[3]) != 0 ||
 	    (key = probe_find(CKO_PRIVATE_KEY, argv[4])) == CK_INVALID_HANDLE ||
 	    (wk = probe_find(CKO_SECRET_KEY, argv[5])) == CK_INVALID_HANDLE) {
-		fprintf(stderr, "keytool-wrap-probe: cannot reach the token, the key or the wrap key\n");
+		fprintf(stderr,
+		        "keytool-wrap-probe: cannot reach the token, the key or the wrap key\n");
 		return 2;
 	}
 	bad = probe_trusted();

@@ -83,7 +83,8 @@ enum { KT_OPT_RECORD = 0x100, KT_OPT_SYSLOG_STDERR };
 	}
 #define KT_RECORD_HELP                                                                             \
 	"Records: --record FILE appends one JSON line per token changed (and one syslog line,\n"   \
-	"  authpriv.notice, is always written); --syslog-stderr copies the syslog line to stderr.\n"
+	"  authpriv.notice, is always written); --syslog-stderr copies the syslog line to "        \
+	"stderr.\n"
 #define KT_COMMON_SHORTOPTS "c:h"
 #define KT_COMMON_HELP                                                                             \
 	"Token (one of):\n"                                                                        \

@@ -78,11 +78,12 @@ kt_one_token(struct kt_ctx *ctx, const char *what)
 	if (kt_ctx_targets(ctx) != 0)
 		return NULL;
 	if (ctx->ntargets > 1) {
-		kt_errx(ctx,
-		        "%s works on one token, and this run names %zu: pick one with --token, then "
-		        "copy the key with replicate (generate --wrappable) or use import, which "
-		        "takes several",
-		        what, ctx->ntargets);
+		kt_errx(
+		    ctx,
+		    "%s works on one token, and this run names %zu: pick one with --token, then "
+		    "copy the key with replicate (generate --wrappable) or use import, which "
+		    "takes several",
+		    what, ctx->ntargets);
 		return NULL;
 	}
 	return kt_ctx_token(ctx);
@@ -103,9 +104,10 @@ kt_cmd_generate(struct kt_ctx *ctx, int argc, char **argv)
 	    "Generates a key pair on the token: private key sensitive, not extractable, sign "
 	    "only;\n"
 	    "CKA_LABEL and a random CKA_ID set at creation. Refuses a label already in use.\n"
-	    "--wrappable: extractable only wrapped under a trusted wrap key (CKA_WRAP_WITH_TRUSTED),\n"
-	    "so that `replicate` can copy it to the other tokens of a set; still sensitive.\n"
-	    KT_RECORD_HELP;
+	    "--wrappable: extractable only wrapped under a trusted wrap key "
+	    "(CKA_WRAP_WITH_TRUSTED),\n"
+	    "so that `replicate` can copy it to the other tokens of a set; still "
+	    "sensitive.\n" KT_RECORD_HELP;
 	struct kt_label_type lt = {NULL, NULL, NULL, 0, 0};
 	struct p11_error err;
 	enum p11_key_type type;
@@ -212,7 +214,8 @@ kt_cmd_import(struct kt_ctx *ctx, int argc, char **argv)
 	    "Moves a PEM private key (PKCS#1 as opendkim-genkey writes it, or PKCS#8; RSA or\n"
 	    "Ed25519) into the token as a sensitive, non-extractable key plus its public key;\n"
 	    "into every token at once with --token repeated (or every token of -c FILE).\n"
-	    "The file is left alone: destroy it yourself afterwards (shred -u FILE).\n" KT_RECORD_HELP;
+	    "The file is left alone: destroy it yourself afterwards (shred -u "
+	    "FILE).\n" KT_RECORD_HELP;
 	struct kt_label_type lt = {NULL, NULL, NULL, 0, 0};
 	int r;
 

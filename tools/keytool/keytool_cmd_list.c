@@ -81,7 +81,9 @@ kt_list_one(const struct p11_key_info *ki, void *arg)
 	printf("%-32s id=%s type=%s sensitive=%s extractable=%s public=%s",
 	       ki->label[0] ? ki->label : "(no label)", id[0] ? id : "-",
 	       kt_key_type_name(ki, type, sizeof(type)), ki->sensitive ? "yes" : "no",
-	       !ki->extractable ? "no" : ki->wrap_with_trusted ? "wrapped-only" : "yes",
+	       !ki->extractable        ? "no"
+	       : ki->wrap_with_trusted ? "wrapped-only"
+	                               : "yes",
 	       ki->has_public ? "yes" : "no");
 	if (l->fingerprints)
 		kt_list_fingerprint(l->tok, ki->label);
@@ -131,16 +133,17 @@ kt_list_compare(struct kt_ctx *ctx, struct kt_list *l)
 int
 kt_cmd_list(struct kt_ctx *ctx, int argc, char **argv)
 {
-	static const struct option lo[] = {KT_COMMON_LONGOPTS,
-	                                   {"fingerprints", no_argument, NULL, 'f'},
-	                                   {NULL, 0, NULL, 0}};
+	static const struct option lo[] = {
+	    KT_COMMON_LONGOPTS, {"fingerprints", no_argument, NULL, 'f'}, {NULL, 0, NULL, 0}};
 	static const char help[] =
 	    "usage: p11dkim-keytool list [--fingerprints] [-c FILE | token options]\n"
 	    "Lists the private keys on every token of the run (--token repeated, or every token\n"
 	    "of the configuration), one line each: label, id (hex), type and size,\n"
-	    "sensitive/extractable (wrapped-only: only under a trusted wrap key), whether a public\n"
+	    "sensitive/extractable (wrapped-only: only under a trusted wrap key), whether a "
+	    "public\n"
 	    "key object exists, with --fingerprints the SHA-256 of the public key\n"
-	    "(SHA256:hex of the DER SubjectPublicKeyInfo, as ceremony records show it) and, with -c,\n"
+	    "(SHA256:hex of the DER SubjectPublicKeyInfo, as ceremony records show it) and, with "
+	    "-c,\n"
 	    "the domain:selector pairs of the configuration that use the key. With several\n"
 	    "tokens, each one's keys follow a token= line, and a label whose public keys differ\n"
 	    "between tokens is flagged MISMATCH (exit 1); one missing on a token is flagged\n"

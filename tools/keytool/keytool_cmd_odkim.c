@@ -166,8 +166,8 @@ kt_cmd_import_opendkim(struct kt_ctx *ctx, int argc, char **argv)
 	    "subdomains: subdomains = true) are understood; others are skipped with a warning.\n"
 	    "--dry-run prints the section without touching the token. Destroy the key files "
 	    "after.\n"
-	    "With --token repeated (or -c FILE with several tokens) every key goes into each.\n"
-	    KT_RECORD_HELP;
+	    "With --token repeated (or -c FILE with several tokens) every key goes into "
+	    "each.\n" KT_RECORD_HELP;
 	struct kt_odkim_opts o = {NULL, NULL, "", 0};
 	struct odkim_tables t;
 	size_t i;

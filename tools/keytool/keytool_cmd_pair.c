@@ -89,14 +89,16 @@ kt_cmd_wrapkey(struct kt_ctx *ctx, int argc, char **argv)
 	                                   {"so-pin-file", required_argument, NULL, 's'},
 	                                   {NULL, 0, NULL, 0}};
 	static const char help[] =
-	    "usage: p11dkim-keytool wrapkey [--label LABEL] --so-pin-file FILE [--so-pin-file FILE]...\n"
+	    "usage: p11dkim-keytool wrapkey [--label LABEL] --so-pin-file FILE [--so-pin-file "
+	    "FILE]...\n"
 	    "                               (--token T --token T... | -c FILE)\n"
 	    "Generates one AES-256 wrap key in memory and creates it on every token of the run,\n"
 	    "logged in as each token's security officer (one --so-pin-file for all, or one per\n"
-	    "token in order): CKA_TRUSTED, wrap and unwrap only, sensitive, never extractable, and\n"
+	    "token in order): CKA_TRUSTED, wrap and unwrap only, sensitive, never extractable, "
+	    "and\n"
 	    "every key unwrapped under it sensitive and wrapped-only. The value is wiped after;\n"
-	    "it is never written. LABEL defaults to " KT_WRAP_DEFAULT ". The user PIN is not used.\n"
-	    KT_RECORD_HELP;
+	    "it is never written. LABEL defaults to " KT_WRAP_DEFAULT
+	    ". The user PIN is not used.\n" KT_RECORD_HELP;
 	struct kt_pair_opts o;
 	unsigned char value[P11_WRAPKEY_LEN], id[P11_ADMIN_ID_BYTES];
 	int r, rc = KT_EXIT_OK;
@@ -107,8 +109,9 @@ kt_cmd_wrapkey(struct kt_ctx *ctx, int argc, char **argv)
 	if (o.label == NULL)
 		o.label = KT_WRAP_DEFAULT;
 	if (o.nso_pin == 0) {
-		kt_errx(ctx, "wrapkey needs --so-pin-file: only the security officer may mark a key "
-		             "trusted");
+		kt_errx(ctx,
+		        "wrapkey needs --so-pin-file: only the security officer may mark a key "
+		        "trusted");
 		return KT_EXIT_USAGE;
 	}
 	/* The SO PIN stands in for the user PIN the token options would otherwise need. */
@@ -117,8 +120,8 @@ kt_cmd_wrapkey(struct kt_ctx *ctx, int argc, char **argv)
 	if (kt_ctx_targets(ctx) != 0)
 		return KT_EXIT_TOKEN;
 	if (o.nso_pin != 1 && o.nso_pin != ctx->ntargets) {
-		kt_errx(ctx, "%zu --so-pin-file for %zu tokens: give one, or one per token", o.nso_pin,
-		        ctx->ntargets);
+		kt_errx(ctx, "%zu --so-pin-file for %zu tokens: give one, or one per token",
+		        o.nso_pin, ctx->ntargets);
 		return KT_EXIT_USAGE;
 	}
 	if ((r = kt_ctx_record_ready(ctx)) != KT_EXIT_OK)
@@ -134,8 +137,9 @@ kt_cmd_wrapkey(struct kt_ctx *ctx, int argc, char **argv)
 		t.pin_env = NULL;
 		rc = kt_wrapkey_one(ctx, &t, o.label, id, value);
 		if (rc != KT_EXIT_OK && i > 0)
-			kt_errx(ctx, "the first %zu token(s) hold wrap key \"%s\" now; remove it there "
-			             "(contrib/KEY-CEREMONY.md) or run again with another label",
+			kt_errx(ctx,
+			        "the first %zu token(s) hold wrap key \"%s\" now; remove it there "
+			        "(contrib/KEY-CEREMONY.md) or run again with another label",
 			        i, o.label);
 	}
 	OPENSSL_cleanse(value, sizeof(value));
@@ -158,8 +162,8 @@ kt_replicate_tokens(struct kt_ctx *ctx, const struct kt_pair_opts *o, p11_token 
 	f = kt_ctx_target_find(ctx, o->from);
 	t = kt_ctx_target_find(ctx, o->to);
 	if (f < 0 || t < 0 || f == t) {
-		kt_errx(ctx, "--from \"%s\" and --to \"%s\" must name two tokens of the run", o->from,
-		        o->to);
+		kt_errx(ctx, "--from \"%s\" and --to \"%s\" must name two tokens of the run",
+		        o->from, o->to);
 		return -1;
 	}
 	if ((*from = kt_ctx_target_token(ctx, (size_t)f)) == NULL ||
@@ -216,8 +220,9 @@ kt_cmd_replicate(struct kt_ctx *ctx, int argc, char **argv)
 	    "                                 [--wrap-key LABEL]\n"
 	    "Copies the key LABEL (generated --wrappable) from one token to the other: wrapped\n"
 	    "(C_WrapKey, CKM_AES_KEY_WRAP_PAD) under the wrap key on the first token, unwrapped\n"
-	    "under the wrap key of the same label on the second (see wrapkey; default\n"
-	    KT_WRAP_DEFAULT "). The copy keeps label and CKA_ID and is sensitive and wrapped-only\n"
+	    "under the wrap key of the same label on the second (see wrapkey; "
+	    "default\n" KT_WRAP_DEFAULT
+	    "). The copy keeps label and CKA_ID and is sensitive and wrapped-only\n"
 	    "too. TOKEN is a token label or URI (with --module and --pin-file) or the token of a\n"
 	    "configured tokens entry (-c FILE).\n" KT_RECORD_HELP;
 	struct kt_pair_opts o;

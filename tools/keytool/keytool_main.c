@@ -147,12 +147,11 @@ kt_usage(FILE *out, const char *prog)
 {
 	size_t i;
 
-	fprintf(
-	    out,
-	    "usage: %s [-c FILE | --module PATH --token LABEL... --pin-file FILE]\n"
-	    "       [--record FILE] [--syslog-stderr] COMMAND [OPTIONS]\n"
-	    "Commands (each takes --help):\n",
-	    prog);
+	fprintf(out,
+	        "usage: %s [-c FILE | --module PATH --token LABEL... --pin-file FILE]\n"
+	        "       [--record FILE] [--syslog-stderr] COMMAND [OPTIONS]\n"
+	        "Commands (each takes --help):\n",
+	        prog);
 	for (i = 0; i < KT_NCMDS; i++)
 		fprintf(out, "  %-16s %s\n", kt_cmds[i].name, kt_cmds[i].what);
 	fprintf(out, "%s", KT_EXIT_CODES_HELP);
@@ -161,8 +160,8 @@ kt_usage(FILE *out, const char *prog)
 int
 main(int argc, char **argv)
 {
-	static const struct option opts[] = {KT_COMMON_LONGOPTS, KT_RECORD_LONGOPTS,
-	                                     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+	    KT_COMMON_LONGOPTS, KT_RECORD_LONGOPTS, {NULL, 0, NULL, 0}};
 	struct kt_ctx ctx;
 	size_t i;
 	int c, rc;

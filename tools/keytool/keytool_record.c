@@ -46,8 +46,8 @@ kt_buf_add(struct kt_buf *b, const char *p, size_t n)
 	b->s[b->len] = '\0';
 }
 
-static void
-kt_buf_printf(struct kt_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void kt_buf_printf(struct kt_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void
 kt_buf_printf(struct kt_buf *b, const char *fmt, ...)
@@ -160,8 +160,8 @@ kt_record_describe(struct kt_record *r, p11_token *tok, const char *action, cons
 	if (p11_pubkey_fingerprint(pk, r->fingerprint) != P11_OK ||
 	    (r->dns = kt_dns_value(pk, d.ed25519, false, false)) == NULL) {
 		EVP_PKEY_free(pk);
-		snprintf(err, errlen, "cannot encode the public key of \"%s\" on token \"%s\"", label,
-		         r->token);
+		snprintf(err, errlen, "cannot encode the public key of \"%s\" on token \"%s\"",
+		         label, r->token);
 		return -1;
 	}
 	EVP_PKEY_free(pk);
@@ -178,7 +178,8 @@ kt_record_clear(struct kt_record *r)
 static int
 kt_record_open(const char *path, char *err, size_t errlen)
 {
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+	int fd =
+	    open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
 
 	if (fd < 0)
 		snprintf(err, errlen, "cannot append to the record file %s: %s", path,
@@ -243,7 +244,7 @@ kt_record_printable(char *dst, size_t len, const char *src)
 
 	for (i = 0; src != NULL && src[i] != '\0' && i + 1 < len; i++)
 		dst[i] = src[i] > 0x20 && src[i] < 0x7f && src[i] != '"' && src[i] != '\\' ? src[i]
-		                                                                      : '?';
+		                                                                           : '?';
 	dst[i] = '\0';
 }
 
@@ -258,14 +259,15 @@ kt_record_syslog(const struct kt_record *r, bool to_stderr)
 	kt_record_printable(from, sizeof(from), r->from_token);
 	kt_record_printable(op, sizeof(op), o != NULL ? o : "-");
 	openlog("p11dkim-keytool", LOG_PID | (to_stderr ? LOG_PERROR : 0), LOG_AUTHPRIV);
-	syslog(LOG_NOTICE,
-	       "ceremony: action=%s operator=%s uid=%u token=\"%s\" token_serial=%s%s%s%s key=\"%s\" "
-	       "key_id=%s algorithm=%s bits=%u fingerprint=%s dns=\"%s\"",
-	       r->action, op, (unsigned)getuid(), tok, r->token_serial,
-	       r->from_token != NULL ? " from_token=\"" : "", r->from_token != NULL ? from : "",
-	       r->from_token != NULL ? "\"" : "", key, r->key_id[0] ? r->key_id : "-",
-	       r->algorithm != NULL ? r->algorithm : "-", r->bits, r->fingerprint[0] ? r->fingerprint : "-",
-	       r->dns != NULL ? r->dns : "-");
+	syslog(
+	    LOG_NOTICE,
+	    "ceremony: action=%s operator=%s uid=%u token=\"%s\" token_serial=%s%s%s%s key=\"%s\" "
+	    "key_id=%s algorithm=%s bits=%u fingerprint=%s dns=\"%s\"",
+	    r->action, op, (unsigned)getuid(), tok, r->token_serial,
+	    r->from_token != NULL ? " from_token=\"" : "", r->from_token != NULL ? from : "",
+	    r->from_token != NULL ? "\"" : "", key, r->key_id[0] ? r->key_id : "-",
+	    r->algorithm != NULL ? r->algorithm : "-", r->bits,
+	    r->fingerprint[0] ? r->fingerprint : "-", r->dns != NULL ? r->dns : "-");
 	closelog();
 }
 

@@ -33,8 +33,8 @@ struct kt_record {
 	char key_id[2 * 64 + 1]; /* hex; "" when the key has none or it is longer than 64 bytes */
 	const char *algorithm;
 	unsigned bits;
-	char fingerprint[P11_FINGERPRINT_SIZE]; /* "" = null */
-	char *dns;                              /* malloc'ed or NULL (null) */
+	char fingerprint[P11_FINGERPRINT_SIZE];                   /* "" = null */
+	char *dns;                                                /* malloc'ed or NULL (null) */
 	const char *from_token, *from_serial, *wrap_key, *source; /* NULL: not written */
 };
 

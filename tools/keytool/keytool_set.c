@@ -38,10 +38,11 @@ kt_set_compare_label(struct kt_ctx *ctx, const char *label, FILE *out, EVP_PKEY 
 			continue;
 		}
 		if (EVP_PKEY_eq(first, pk) != 1) {
-			fprintf(out,
-			        "MISMATCH: \"%s\": the public key on token \"%s\" is not the one on "
-			        "token \"%s\"\n",
-			        label, p11_token_label(tok), p11_token_label(ctx->targets[have].tok));
+			fprintf(
+			    out,
+			    "MISMATCH: \"%s\": the public key on token \"%s\" is not the one on "
+			    "token \"%s\"\n",
+			    label, p11_token_label(tok), p11_token_label(ctx->targets[have].tok));
 			if (rc != KT_SET_ERROR)
 				rc = KT_SET_DIFFER;
 		}

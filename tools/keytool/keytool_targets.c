@@ -62,7 +62,8 @@ kt_ctx_targets(struct kt_ctx *ctx)
 		for (i = 0; i < ctx->ntok_names; i++) {
 			int c = kt_targets_conf_index(ctx, ctx->tok_names[i]);
 
-			kt_targets_add(ctx, c >= 0 ? &ctx->conf_tokens[c] : first, ctx->tok_names[i]);
+			kt_targets_add(ctx, c >= 0 ? &ctx->conf_tokens[c] : first,
+			               ctx->tok_names[i]);
 		}
 	} else if (ctx->nconf_tokens > 0) {
 		for (i = 0; i < ctx->nconf_tokens; i++)
@@ -74,8 +75,9 @@ kt_ctx_targets(struct kt_ctx *ctx)
 
 		if (o->module == NULL || o->token == NULL ||
 		    (o->pin_file == NULL && o->pin_env == NULL)) {
-			kt_errx(ctx, "no token given: use -c FILE, or --module, --token and --pin-file "
-			             "(or --pin-env)");
+			kt_errx(ctx,
+			        "no token given: use -c FILE, or --module, --token and --pin-file "
+			        "(or --pin-env)");
 			return -1;
 		}
 	}
