@@ -7,7 +7,7 @@
 kt_setup
 
 # --help of every command exits 0 and documents the exit codes.
-for cmd in list generate import import-opendkim dns check delete bench; do
+for cmd in list generate import import-opendkim dns check delete bench wrapkey replicate; do
 	expect_rc 0 $KTBIN $cmd --help
 	grep -q '^usage: p11dkim-keytool' "$W/out" || fail "$cmd --help: no usage line"
 	grep -q 'Exit codes' "$W/out" || fail "$cmd --help: exit codes not documented"
