@@ -6,10 +6,15 @@
  *   2. KEY, wrapped under WRAPKEY (CKM_AES_KEY_WRAP_PAD), cannot be unwrapped as a key that is
  *      not sensitive, nor as one that is not wrap-only (the wrap key's CKA_UNWRAP_TEMPLATE);
  *   3. the control: unwrapped as the template says, it works, and its private exponent stays
- *      unreadable (CKR_ATTRIBUTE_SENSITIVE). Session objects only: the token is left as it was.
+ *      unreadable (CKR_ATTRIBUTE_SENSITIVE). These checks make session objects only: the token is
+ *      left as it was.
  * Prints one line per finding; exit 0 when all hold, 1 otherwise, 2 on usage or setup errors.
  *
  * usage: keytool-wrap-probe MODULE TOKEN PIN KEY WRAPKEY   (KEY: an RSA key made --wrappable)
+ *        keytool-wrap-probe MODULE TOKEN PIN --untrusted LABEL
+ *        (makes a token AES wrap key as the user, so without CKA_TRUSTED, for the test that a
+ *        wrap-only key is not wrapped under it; one made by pkcs11-tool 0.23 was, now and then,
+ *        not found by the next process here, while pkcs11-tool listed it: cause not found)
  */
 #include "config.h"
 
@@ -108,6 +113,28 @@ probe_unwrap(CK_OBJECT_HANDLE wk, unsigned char *blob, CK_ULONG len, CK_BBOOL se
 }
 
 static int
+probe_make_untrusted(const char *label)
+{
+	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+	CK_KEY_TYPE kt = CKK_AES;
+	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	CK_ULONG len = 32;
+	CK_MECHANISM mech = {CKM_AES_KEY_GEN, NULL, 0};
+	CK_ATTRIBUTE t[] = {
+	    {CKA_CLASS, &cls, sizeof(cls)},     {CKA_KEY_TYPE, &kt, sizeof(kt)},
+	    {CKA_TOKEN, &yes, sizeof(yes)},     {CKA_PRIVATE, &yes, sizeof(yes)},
+	    {CKA_SENSITIVE, &yes, sizeof(yes)}, {CKA_EXTRACTABLE, &no, sizeof(no)},
+	    {CKA_WRAP, &yes, sizeof(yes)},      {CKA_UNWRAP, &yes, sizeof(yes)},
+	    {CKA_VALUE_LEN, &len, sizeof(len)}, {CKA_LABEL, (void *)label, strlen(label)}};
+	CK_OBJECT_HANDLE h;
+	CK_RV rv = fl->C_GenerateKey(s, &mech, t, sizeof(t) / sizeof(t[0]), &h);
+
+	if (rv != CKR_OK)
+		fprintf(stderr, "keytool-wrap-probe: C_GenerateKey 0x%lx\n", (unsigned long)rv);
+	return rv == CKR_OK ? 0 : 2;
+}
+
+static int
 probe_template(CK_OBJECT_HANDLE key, CK_OBJECT_HANDLE wk)
 {
 	CK_MECHANISM mech = {CKM_AES_KEY_WRAP_PAD, NULL, 0};
@@ -154,6 +181,16 @@ main(int argc, char **argv)
 	if (argc != 6) {
 		fprintf(stderr, "usage: keytool-wrap-probe MODULE TOKEN PIN KEY WRAPKEY\n");
 		return 2;
+	}
+	if (strcmp(argv[4], "--untrusted") == 0) {
+		bad =
+		    probe_setup(argv[1], argv[2], argv[3]) != 0 ? 2 : probe_make_untrusted(argv[5]);
+		if (bad != 0)
+			fprintf(stderr, "keytool-wrap-probe: cannot make the key\n");
+		(void)fl->C_Logout(s);
+		(void)fl->C_CloseSession(s);
+		(void)fl->C_Finalize(NULL);
+		return bad;
 	}
 	if (probe_setup(argv[1], argv[2], argv[3]) != 0 ||
 	    (key = probe_find(CKO_PRIVATE_KEY, argv[4])) == CK_INVALID_HANDLE ||
