@@ -145,6 +145,14 @@ assert len(recs) == 2 and {r["token"] for r in recs} == {sys.argv[2], sys.argv[3
 assert all(r["action"] == "import" and r["source"] == sys.argv[4] for r in recs), recs
 assert recs[0]["fingerprint"] == recs[1]["fingerprint"], recs
 ' "$W/rec" "$T1" "$T2" "$W/both.pem" || fail "import records: $(cat "$W/rec")"
+# A label one token has already: nothing is imported anywhere.
+expect_rc 0 $KT2 --token "$T2" import --label only-two --pem "$W/both.pem"
+expect_rc 3 $PAIR import --label only-two --pem "$W/both.pem"
+grep -q "token \"$T2\": a key labelled \"only-two\" exists already; nothing imported" "$W/err" ||
+	fail "import over a used label: $(cat "$W/err")"
+expect_rc 0 $KT2 --token "$T1" list
+! grep -q '^only-two ' "$W/out" || fail "import changed the first token"
+expect_rc 0 $KT2 --token "$T2" delete --label only-two --yes
 # import-opendkim into both, from an OpenDKIM table.
 mkdir "$W/od"
 openssl genrsa -traditional -out "$W/od/s1.private" 2048 2>/dev/null
@@ -183,6 +191,17 @@ expect_rc 0 $KT2 --token "$T1" dns --label both-ed --domain example.test --selec
 cp "$W/out" "$W/both.txt"
 expect_rc 0 $PAIR check --label both-ed --domain example.test --selector b --record "$W/both.txt"
 grep -q 'verdict=ok' "$W/out" || fail "check of a shared key: $(cat "$W/out")"
+# delete takes the key off every token of the run, one record each.
+: >"$W/rec"
+expect_rc 0 $PAIR --record "$W/rec" delete --label both-ed --yes
+[ "$(grep -c 'destroyed 2 objects labelled "both-ed"' "$W/out")" = 2 ] || fail "delete from two: $(cat "$W/out")"
+python3 -c '
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+assert len(recs) == 2 and all(r["action"] == "delete" and r["key"] == "both-ed" for r in recs), recs
+' "$W/rec" || fail "delete records: $(cat "$W/rec")"
+expect_rc 1 $PAIR list
+! grep -q '^both-ed ' "$W/out" || fail "both-ed left: $(cat "$W/out")"
 # generate works on one token only.
 expect_rc 3 $PAIR generate --label two --type ed25519
 grep -q 'works on one token' "$W/err" || fail "generate on two: $(cat "$W/err")"

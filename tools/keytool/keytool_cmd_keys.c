@@ -161,6 +161,21 @@ kt_read_pem(struct kt_ctx *ctx, const char *path)
 	return pk;
 }
 
+/* Before changing a set: a label some token has already would leave the tokens different. */
+static int
+kt_label_free(struct kt_ctx *ctx, size_t i, const char *label)
+{
+	struct p11_error err;
+	EVP_PKEY *pk = NULL;
+
+	if (p11_token_public_key(ctx->targets[i].tok, label, &pk, &err) != P11_OK)
+		return 0; /* p11_key_import refuses any other object of that label itself */
+	EVP_PKEY_free(pk);
+	kt_errx(ctx, "token \"%s\": a key labelled \"%s\" exists already; nothing imported",
+	        p11_token_label(ctx->targets[i].tok), label);
+	return -1;
+}
+
 int
 kt_import_pem_file(struct kt_ctx *ctx, const char *label, const char *path, FILE *msg)
 {
@@ -173,7 +188,7 @@ kt_import_pem_file(struct kt_ctx *ctx, const char *label, const char *path, FILE
 	if (kt_ctx_targets(ctx) != 0)
 		return KT_EXIT_TOKEN;
 	for (size_t i = 0; i < ctx->ntargets; i++)
-		if (kt_ctx_target_token(ctx, i) == NULL)
+		if (kt_ctx_target_token(ctx, i) == NULL || kt_label_free(ctx, i, label) != 0)
 			return KT_EXIT_TOKEN;
 	if ((r = kt_ctx_record_ready(ctx)) != KT_EXIT_OK)
 		return r;
