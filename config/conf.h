@@ -21,7 +21,7 @@
  * The file (and every @include'd file) is refused unless it is a regular file
  * that neither its group nor others can write. @include paths are relative to
  * the directory of the main file. Relative paths inside the file (pin_file,
- * pid_file, metrics_file, unix socket) are refused: the daemon changes
+ * pid_file, metrics_file, keytool_record, unix socket) are refused: the daemon changes
  * directory when it detaches. The PIN file itself is checked by pkcs11/, and so
  * are pkcs11: URIs (recognised here by their scheme in any case, parsed there).
  *
@@ -163,6 +163,8 @@ struct conf {
 	int syslog_facility_value; /* LOG_MAIL etc. from <syslog.h> */
 	char *metrics_file;        /* NULL = none (Prometheus textfile); absolute */
 	unsigned metrics_interval; /* seconds, 1..3600, default 10 */
+	char *keytool_record;      /* NULL = none; absolute: p11dkim-keytool's ceremony records
+	                              (JSON lines), as its --record; the daemon ignores it */
 	/* token { ... } (one) or tokens = ( { ... }, ... ) (several holding the same keys, which
 	 * share the load and stand in for each other): exactly one of the two. ntokens >= 1;
 	 * file order; no two name the same module and token. */

@@ -194,6 +194,7 @@ conf_free(struct conf *c)
 	free(c->log);
 	free(c->syslog_facility);
 	free(c->metrics_file);
+	free(c->keytool_record);
 	conf_token_free(c);
 	for (i = 0; i < c->sign.ninternal; i++)
 		conf_cidr_free_domains(&c->sign.internal_hosts[i]);

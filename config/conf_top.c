@@ -17,7 +17,8 @@
 
 static const char *const conf_top_known[] = {
     "socket",       "socket_umask",     "user",  "group", "pid_file", "log", "syslog_facility",
-    "metrics_file", "metrics_interval", "token", "tokens", "sign",  "domains",  NULL,
+    "metrics_file", "metrics_interval", "keytool_record", "token", "tokens", "sign", "domains",
+    NULL,
 };
 
 static const struct {
@@ -174,6 +175,7 @@ conf_top_load(struct conf_ctx *ctx, const config_setting_t *root, struct conf *c
 	conf_top_path(ctx, root, "pid_file", &conf->pid_file);
 	conf_top_log(ctx, root, conf);
 	conf_top_path(ctx, root, "metrics_file", &conf->metrics_file);
+	conf_top_path(ctx, root, "keytool_record", &conf->keytool_record);
 	if (conf_get_int(ctx, root, "", "metrics_interval", 1, 3600, &v) == 1)
 		conf->metrics_interval = (unsigned)v;
 }

@@ -267,6 +267,8 @@ static const struct bad_case bad_cases[] = {
         "unknown facility 'local9'"),
     BAD("metrics relative", "metrics_file = \"p11dkim.prom\";\n", 2, "metrics_file",
         "absolute path"),
+    BAD("keytool record relative", "keytool_record = \"ceremony.jsonl\";\n", 2, "keytool_record",
+        "absolute path"),
     BAD("metrics interval", "metrics_interval = 0;\n", 2, "metrics_interval",
         "0 is out of range (1..3600)"),
     BAD("user with slash", "user = \"a/b\";\n", 2, "user", "not a user or group name"),

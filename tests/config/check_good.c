@@ -119,6 +119,7 @@ START_TEST(test_good_full)
 	ck_assert_int_eq(c->syslog_facility_value, LOG_LOCAL3);
 	ck_assert_str_eq(c->metrics_file, "/var/lib/node_exporter/p11dkim.prom");
 	ck_assert_uint_eq(c->metrics_interval, 30);
+	ck_assert_str_eq(c->keytool_record, "/var/log/p11dkim/ceremony.jsonl");
 	ck_assert_str_eq(c->tokens[0].token, "pkcs11:token=YubiHSM;serial=0012345");
 	ck_assert_ptr_null(c->tokens[0].pin_file);
 	ck_assert_str_eq(c->tokens[0].pin_env, "P11DKIM_PIN");
@@ -179,6 +180,7 @@ START_TEST(test_good_defaults)
 	ck_assert_int_eq(c->syslog_facility_value, LOG_MAIL);
 	ck_assert_ptr_null(c->metrics_file);
 	ck_assert_uint_eq(c->metrics_interval, 10);
+	ck_assert_ptr_null(c->keytool_record);
 	ck_assert_uint_eq(c->tokens[0].sessions, 0);
 	ck_assert_uint_eq(c->tokens[0].borrow_timeout_ms, 5000);
 	ck_assert(!c->tokens[0].allow_extractable);

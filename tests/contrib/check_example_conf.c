@@ -103,16 +103,17 @@ START_TEST(defaults_switched_on)
 	snprintf(path, sizeof(path), "%s/all.conf", tmpl);
 	n = uncomment(example, path);
 	/* socket_umask user group pid_file log syslog_facility metrics_file
-	 * metrics_interval sessions borrow_timeout_ms allow_extractable
-	 * canonicalization sign_authenticated login_domains bare_logins mta
-	 * on_token_error headers oversign expire_after resign: 21. */
-	ck_assert_int_eq(n, 21);
+	 * metrics_interval keytool_record sessions borrow_timeout_ms
+	 * allow_extractable canonicalization sign_authenticated login_domains
+	 * bare_logins mta on_token_error headers oversign expire_after resign: 22. */
+	ck_assert_int_eq(n, 22);
 	ck_assert_int_eq(chmod(path, 0600), 0);
 	c = load_all_ok(path);
 	ck_assert_uint_eq(c->socket_umask, 07);
 	ck_assert_str_eq(c->user, "p11dkim");
 	ck_assert_str_eq(c->log, "syslog");
 	ck_assert_uint_eq(c->metrics_interval, 10);
+	ck_assert_str_eq(c->keytool_record, "/var/log/p11dkim/ceremony.jsonl");
 	ck_assert_uint_eq(c->tokens[0].borrow_timeout_ms, 5000);
 	ck_assert_uint_eq(c->sign.nmta, 1);
 	ck_assert_str_eq(c->sign.mta[0], "ORIGINATING");

@@ -105,6 +105,19 @@ fp_del=$(check_record 3 delete rec-ed)
 [ "$fp_del" = "$fp" ] || fail "delete record: $fp_del, the key was $fp"
 syslog_line delete rec-ed "$fp"
 
+# --- the configuration's keytool_record, and --record winning over it -------------------------------
+cat >"$W/rec.conf" <<EOT
+keytool_record = "$W/conf-rec.jsonl";
+token: { module = "$P11DKIM_MODULE"; token = "$P11DKIM_TOKEN"; pin_file = "$P11DKIM_PIN_FILE"; };
+EOT
+chmod 600 "$W/rec.conf"
+expect_rc 0 $KTBIN -c "$W/rec.conf" generate --label rec-conf --type ed25519
+python3 -c 'import json,sys; r=[json.loads(l) for l in open(sys.argv[1])]; assert len(r) == 1 and r[0]["key"] == "rec-conf", r' \
+	"$W/conf-rec.jsonl" || fail "keytool_record: $(cat "$W/conf-rec.jsonl" 2>&1)"
+expect_rc 0 $KTBIN -c "$W/rec.conf" --record "$REC" delete --label rec-conf --yes
+[ "$(wc -l <"$W/conf-rec.jsonl")" = 1 ] || fail "--record did not win over keytool_record"
+fp=$(check_record 4 delete rec-conf)
+
 # --- no record file, no change ---------------------------------------------------------------------
 expect_rc 3 $KT --record "$W/nodir/rec.jsonl" generate --label never --type ed25519
 grep -q 'cannot append to the record file' "$W/err" && grep -q 'nothing changed' "$W/err" ||

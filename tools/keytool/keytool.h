@@ -66,6 +66,7 @@ struct kt_ctx {
 	struct kt_domain_use *uses;
 	size_t nuses;
 	bool conf_loaded;
+	char *conf_record; /* the file's keytool_record, when --record is not given */
 };
 
 /* Options every subcommand accepts (-c, --module, --token, --pin-file, --pin-env). */

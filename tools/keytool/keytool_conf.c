@@ -89,11 +89,15 @@ kt_conf_load(struct kt_ctx *ctx)
 		conf_free(cf);
 		return -1;
 	}
-	if (kt_conf_uses(ctx, cf) != 0) {
+	if (kt_conf_uses(ctx, cf) != 0 ||
+	    (cf->keytool_record != NULL &&
+	     (ctx->conf_record = strdup(cf->keytool_record)) == NULL)) {
 		kt_errx(ctx, "out of memory");
 		conf_free(cf);
 		return -1;
 	}
+	if (ctx->record_path == NULL) /* --record wins */
+		ctx->record_path = ctx->conf_record;
 	conf_free(cf);
 	return 0;
 }
@@ -121,4 +125,6 @@ kt_conf_free(struct kt_ctx *ctx)
 		memset(o, 0, sizeof(*o));
 	}
 	ctx->nconf_tokens = 0;
+	free(ctx->conf_record);
+	ctx->conf_record = NULL;
 }
