@@ -256,7 +256,8 @@ struct p11_token_names {
    extractable, public (an SO may create no private object), with a CKA_UNWRAP_TEMPLATE that makes
    every key unwrapped under it sensitive and wrap-only. where (may be NULL) gets the token's
    label and serial. P11_ERR_INVALID for a label in use, P11_ERR_PIN for a refused SO PIN,
-   P11_ERR_MODULE when the token refuses the template (err names the token). */
+   P11_ERR_MODULE when the token refuses the template (err names the token). Not thread-safe,
+   like p11_token_open(). */
 p11_status p11_wrapkey_create(const struct p11_token_opts *o, const char *label,
                               const unsigned char *id, size_t id_len,
                               const unsigned char value[P11_WRAPKEY_LEN],

@@ -97,6 +97,10 @@ chmod 600 "$W/pair.conf"
 expect_rc 0 "$DAEMON" -n -c "$W/pair.conf"
 grep -q "key \"pair-rsa\": RSA 2048 bits, .*the same public key on \"$T1\", \"$T2\"" "$W/out" ||
 	fail "p11dkim -n: $(cat "$W/out" "$W/err")"
+# The same with the tokens named as the configuration lists them.
+expect_rc 0 $KTBIN -c "$W/pair.conf" generate --token "$T1" --label pair-conf --type rsa2048 --wrappable
+expect_rc 0 $KTBIN -c "$W/pair.conf" replicate --label pair-conf --from "$T1" --to "$T2"
+grep -q 'copied "pair-conf" .*same public key' "$W/out" || fail "replicate -c: $(cat "$W/out")"
 # The copy cannot be copied back over itself, and a wrong label is named.
 expect_rc 3 $KT2 replicate --label pair-rsa --from "$T1" --to "$T2"
 grep -q "\"$T2\": an object labelled \"pair-rsa\" exists already" "$W/err" || fail "replicate twice: $(cat "$W/err")"
