@@ -145,8 +145,8 @@ p11_key_check(p11_token *tok, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, const p11
 		            "key \"%s\" on token \"%s\" is %s: its private key can leave the token "
 		            "(allow it explicitly with allow_extractable)",
 		            k->label, tok->label,
-		            !sens ? "not sensitive"
-		                  : "extractable (without CKA_WRAP_WITH_TRUSTED)");
+		            extr ? "extractable (and not wrap-only: CKA_WRAP_WITH_TRUSTED)"
+		                 : "not sensitive");
 		return P11_ERR_KEY_UNSAFE;
 	}
 	/* Else every sign fails with CKR_KEY_FUNCTION_NOT_PERMITTED: say so at start instead. */
