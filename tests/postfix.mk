@@ -13,5 +13,5 @@ P11DKIM_POSTFIX_TESTS = tests/postfix/postfix-p11dkim.sh tests/postfix/postfix-p
 	tests/postfix/postfix-p11dkim-v2-simple.sh
 EXTRA_DIST += tests/postfix/postfix-opendkim.sh $(P11DKIM_POSTFIX_TESTS) \
 	tests/postfix/e2e.sh tests/postfix/lib.sh tests/postfix/milter-opendkim.sh \
-	tests/postfix/milter-p11dkim.sh tests/postfix/submit.py
+	tests/postfix/milter-p11dkim.sh tests/postfix/submit.py tests/postfix/judge.sh
 TESTS += $(P11DKIM_POSTFIX_TESTS)

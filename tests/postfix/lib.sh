@@ -26,7 +26,7 @@
 PYTHON=${PYTHON:-/usr/bin/python3}
 here=$(cd "$(dirname "$0")" && pwd)
 
-pf_log() { echo "postfix-e2e: $*"; }
+pf_log() { echo "${E2E_NAME:-postfix-e2e}: $*"; }
 
 # pf_require: skip unless root with Postfix installed (installing it when
 # missing, as tests/lib/install-deps.sh does for every test dependency).

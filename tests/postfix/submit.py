@@ -17,6 +17,8 @@ def main():
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--xclient", help="client address to claim, e.g. 192.0.2.7")
+    ap.add_argument("--bind", help="local address to connect from, e.g. 127.0.0.2: a "
+                    "real other client address for servers without XCLIENT (Sendmail)")
     ap.add_argument("--helo", default="client.test.invalid")
     ap.add_argument("--sender", required=True)
     ap.add_argument("--rcpt", required=True)
@@ -26,7 +28,9 @@ def main():
     with open(a.message, "rb") as f:
         msg = f.read()
     try:
-        s = smtplib.SMTP(a.host, a.port, local_hostname=a.helo, timeout=30)
+        src = (a.bind, 0) if a.bind else None
+        s = smtplib.SMTP(a.host, a.port, local_hostname=a.helo, timeout=30,
+                         source_address=src)
         s.ehlo()
         if a.xclient:
             if not s.has_extn("xclient"):
