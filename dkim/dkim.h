@@ -73,7 +73,8 @@ struct dkim_sign_opts {
 	const char *const *headers;
 	size_t nheaders;
 	/* Sign each listed name once more than it appears, so that nobody can add
-	 * one (an absent name then appears once in h=). */
+	 * one (an absent name then appears once in h=), except an absent Date or
+	 * Message-ID, which MTAs add (Sendmail after its milters ran). */
 	bool oversign;
 	/* t= (seconds since the epoch). 0 = no t= (and then no x=). */
 	time_t timestamp;

@@ -34,6 +34,15 @@ dkim_hdrsel_find(const struct dkim_hdrsel *hs, const char *name, size_t len)
 	return -1;
 }
 
+/* The fields an MTA completes a message with, after the signer may have seen it: Sendmail
+ * adds them once its milters are done and never shows them to them. Listing them absent
+ * would make that legitimate addition break the signature. */
+static bool
+dkim_hdrsel_mta_adds(const char *name)
+{
+	return strcasecmp(name, "Date") == 0 || strcasecmp(name, "Message-ID") == 0;
+}
+
 dkim_status
 dkim_hdrsel_init(struct dkim_hdrsel *hs, const char *const *names, size_t n, bool oversign)
 {
@@ -48,7 +57,8 @@ dkim_hdrsel_init(struct dkim_hdrsel *hs, const char *const *names, size_t n, boo
 	hs->names = calloc(n, sizeof(*hs->names));
 	hs->namelens = calloc(n, sizeof(*hs->namelens));
 	hs->counts = calloc(n, sizeof(*hs->counts));
-	if (hs->names == NULL || hs->namelens == NULL || hs->counts == NULL)
+	hs->mta_adds = calloc(n, sizeof(*hs->mta_adds));
+	if (hs->names == NULL || hs->namelens == NULL || hs->counts == NULL || hs->mta_adds == NULL)
 		return DKIM_ERR_NOMEM;
 	for (i = 0; i < n; i++) {
 		if (names[i] == NULL)
@@ -60,6 +70,7 @@ dkim_hdrsel_init(struct dkim_hdrsel *hs, const char *const *names, size_t n, boo
 			continue;
 		if ((hs->names[hs->nnames] = strdup(names[i])) == NULL)
 			return DKIM_ERR_NOMEM;
+		hs->mta_adds[hs->nnames] = dkim_hdrsel_mta_adds(names[i]);
 		hs->namelens[hs->nnames++] = len;
 	}
 	/* RFC 6376 5.4: From MUST be signed. */
@@ -108,6 +119,8 @@ dkim_hdrsel_add(struct dkim_hdrsel *hs, const char *name, const char *value)
 size_t
 dkim_hdrsel_hcount(const struct dkim_hdrsel *hs, size_t k)
 {
+	if (hs->counts[k] == 0 && hs->mta_adds[k])
+		return 0;
 	return hs->counts[k] + (hs->oversign ? 1 : 0);
 }
 
@@ -158,6 +171,7 @@ dkim_hdrsel_free(struct dkim_hdrsel *hs)
 	free(hs->names);
 	free(hs->namelens);
 	free(hs->counts);
+	free(hs->mta_adds);
 	free(hs->v);
 	dkim_buf_free(&hs->data);
 	memset(hs, 0, sizeof(*hs));

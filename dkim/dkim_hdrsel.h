@@ -8,7 +8,9 @@
  * (DKIM_ERR_LIMIT). A name listed k times in h= takes the k last instances,
  * bottom-up; with oversigning each name is listed once more than it occurs,
  * the extra entry standing for "no such field", so an added one breaks the
- * signature.
+ * signature. Date and Message-ID are the exception: absent, they are not
+ * listed at all, because an MTA adds them to a message that lacks them
+ * (RFC 6409 8.2, 8.3), and Sendmail does so after its milters have run.
  */
 #ifndef P11DKIM_DKIM_HDRSEL_H
 #define P11DKIM_DKIM_HDRSEL_H
@@ -29,6 +31,7 @@ struct dkim_hdrsel {
 	char **names;
 	size_t *namelens;
 	size_t *counts; /* instances of each name in the message */
+	bool *mta_adds; /* an MTA may add this field when absent: never oversigned then */
 	size_t nnames;
 	bool oversign;
 	size_t from; /* index of From in names */

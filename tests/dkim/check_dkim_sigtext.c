@@ -186,6 +186,52 @@ START_TEST(test_hsel_and_oversign)
 }
 END_TEST
 
+/* Date and Message-ID, absent, stay out of h= even when oversigning: Sendmail adds them
+ * after its milters ran, and a listed absent field would break the signature. Present, they
+ * are oversigned like any other field. */
+START_TEST(test_oversign_mta_added)
+{
+	static const char *const names[] = {"From", "Date", "message-id", "Reply-To"};
+	static const struct {
+		bool oversign, date, msgid;
+		const char *h;
+	} cases[] = {
+	    {true, false, false, "From:From:Reply-To"},
+	    {true, true, false, "From:From:Date:Date:Reply-To"},
+	    {true, true, true, "From:From:Date:Date:message-id:message-id:Reply-To"},
+	    {false, false, true, "From:message-id"},
+	};
+	size_t c;
+
+	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		dkim_signer *s =
+		    new_signer(DKIM_CANON_RELAXED, DKIM_CANON_SIMPLE, names, 4, cases[c].oversign);
+		char *f, *h;
+
+		ck_assert_int_eq(dkim_signer_header(s, "From", " a@example.com"), DKIM_OK);
+		if (cases[c].date)
+			ck_assert_int_eq(
+			    dkim_signer_header(s, "DATE", " Sun, 6 Dec 2026 04:40:45 +0000"),
+			    DKIM_OK);
+		if (cases[c].msgid)
+			ck_assert_int_eq(dkim_signer_header(s, "Message-Id", " <x@example.com>"),
+			                 DKIM_OK);
+		ck_assert_int_eq(
+		    dkim_signer_add(s, DKIM_ALG_ED25519_SHA256, "example.com", "s", NULL, NULL),
+		    DKIM_OK);
+		ck_assert_int_eq(dkim_signer_end(s), DKIM_OK);
+		set_dummy_sig(s, 0, 64);
+		ck_assert_int_eq(dkim_signer_field(s, 0, "\r\n", &f), DKIM_OK);
+		h = tag(f, "h");
+		ck_assert_msg(strcmp(h, cases[c].h) == 0, "case %zu: h=%s, expected %s", c, h,
+		              cases[c].h);
+		free(h);
+		free(f);
+		dkim_signer_free(s);
+	}
+}
+END_TEST
+
 START_TEST(test_default_list)
 {
 	dkim_signer *s = new_signer(DKIM_CANON_RELAXED, DKIM_CANON_RELAXED, NULL, 0, false);
@@ -288,6 +334,7 @@ sigtext_suite(void)
 	tcase_add_test(tc, test_golden_relaxed);
 	tcase_add_test(tc, test_golden_simple);
 	tcase_add_test(tc, test_hsel_and_oversign);
+	tcase_add_test(tc, test_oversign_mta_added);
 	tcase_add_test(tc, test_default_list);
 	tcase_add_test(tc, test_field_text);
 	suite_add_tcase(s, tc);
