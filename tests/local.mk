@@ -7,6 +7,7 @@ include $(srcdir)/tests/sign.mk
 include $(srcdir)/tests/daemon.mk
 include $(srcdir)/tests/tools.mk
 include $(srcdir)/tests/postfix.mk
+include $(srcdir)/tests/sendmail.mk
 include $(srcdir)/tests/contrib.mk
 include $(srcdir)/tests/reliability.mk
 include $(srcdir)/tests/fuzz.mk

@@ -6,11 +6,15 @@ set -eu
 
 # Keep in step with configure.ac and with what the tests call. systemd is only
 # for systemd-analyze (tests/contrib/unit-verify.sh); nothing here starts it.
+# Sendmail itself is never installed (it conflicts with postfix): tests/sendmail
+# downloads and unpacks it, and needs m4 and the libraries sendmail-bin links
+# against, which conflict with nothing.
 packages="gcc make autoconf automake libtool pkg-config
 	libmilter-dev libsystemd-dev libp11-kit-dev libssl-dev libconfig-dev check
 	softhsm2 opensc python3 python3-dkim python3-dnspython opendkim opendkim-tools libopendkim-dev
 	dnsmasq-base clang libclang-rt-14-dev procps
-	postfix man-db groff-base valgrind systemd"
+	postfix man-db groff-base valgrind systemd
+	m4 libdb5.3 libldap-2.5-0 liblockfile1 libnsl2 libsasl2-2 libwrap0"
 
 missing=""
 for p in $packages; do
