@@ -88,6 +88,10 @@ sm_setup() {
 	chown mail:mail "$SM/clientmqueue"
 	chmod 770 "$SM/clientmqueue"
 	chown postfix "$SM/sink"
+	# As the systemd unit makes /run/p11dkim (RuntimeDirectoryMode=0750, another owner):
+	# Sendmail checks the socket's path, and must accept that.
+	chown mail:mail "$SM/milter"
+	chmod 750 "$SM/milter"
 	# shellcheck disable=SC2046
 	set -- $(pf_free_port 2)
 	SM_SMTP=$1 SM_SINK=$2

@@ -18,7 +18,11 @@
 #  4 `sendmail -t` through the MSP, which submits over SMTP to the MTA (Sendmail calls
 #    milters for SMTP only), without Date and Message-ID: the MSP adds them before SMTP, so
 #    p11dkim sees and signs them; verifies
-#  5 milter stopped (exit 0): an SMTP client gets 4xx (F=T); a `sendmail -t` message waits
+#  5 (a limit, documented in contrib/SENDMAIL.md) a header address without a domain
+#    ("To: bob") from an SMTP client: Sendmail qualifies it after its milters ran
+#    (bob@mx.test.invalid), which no signer can foresee; the case checks that this is still
+#    what happens and that the signatures then fail, so that the guide stays true
+#  6 milter stopped (exit 0): an SMTP client gets 4xx (F=T); a `sendmail -t` message waits
 #    in the MSP's queue, nothing relayed; milter restarted, the MSP's queue run: relayed,
 #    signed, verifies
 set -u
@@ -137,7 +141,23 @@ for c in "smtp-nodate" "msp-nodate"; do
 	check_signed "$f" 2 "$c"
 done
 
-# 5: the milter goes away (a clean stop: it must exit 0), mail waits, the milter comes back.
+# 5: Sendmail rewrites a header address it finds unqualified, after the milters.
+tag="unqualified-$$"
+printf 'From: Alice <alice@example.com>\r\nTo: bob\r\nSubject: p11dkim sendmail test %s\r\nDate: %s\r\nMessage-ID: <%s@example.com>\r\n\r\nTo: a local name.\r\n' \
+    "$tag" "$(date -R)" "$tag" >"$msg.uq"
+if ! r=$(sm_submit_smtp 127.0.0.1 "$msg.uq"); then
+	fail "unqualified: refused: $r"
+elif ! f=$(pf_wait_capture "$tag" 30); then
+	fail "unqualified: not relayed to the sink within 30 s"
+elif ! grep -q '^To: bob@mx.test.invalid' "$f"; then
+	fail "unqualified: Sendmail no longer qualifies To: bob ($(grep '^To:' "$f")): update contrib/SENDMAIL.md"
+elif "$PYTHON" "$here/../lib/dkim-verify.py" --sink --expect 2 "$MILTER_KEYS" "$f" >/dev/null; then
+	fail "unqualified: the signatures survived Sendmail's rewrite: update contrib/SENDMAIL.md"
+else
+	ok "unqualified: Sendmail wrote To: bob@mx.test.invalid after signing, the signatures fail (the documented limit)"
+fi
+
+# 6: the milter goes away (a clean stop: it must exit 0), mail waits, the milter comes back.
 if milter_stop; then
 	ok "milter stopped with status 0"
 else
