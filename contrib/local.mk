@@ -8,7 +8,7 @@ nodist_contribexamples_DATA = contrib/p11dkim.service
 contribpostfixdir = $(docdir)/examples/postfix
 dist_contribpostfix_DATA = contrib/postfix/main.cf contrib/postfix/master.cf
 dist_doc_DATA = contrib/METRICS.md contrib/YUBIHSM.md contrib/P11-KIT-REMOTE.md \
-	contrib/POSTFIX.md contrib/KEY-CEREMONY.md
+	contrib/POSTFIX.md contrib/KEY-CEREMONY.md contrib/SENDMAIL.md
 
 if INSTALL_SYSTEMD_UNIT
 systemdsystemunit_DATA = contrib/p11dkim.service
