@@ -31,7 +31,6 @@ E2E_NAME=sendmail-e2e
 . "$here/../postfix/lib.sh"
 . "$here/../postfix/milter-p11dkim.sh"
 . "$here/../postfix/judge.sh"
-here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
 sm_require
