@@ -67,12 +67,7 @@ for c in "internal 10.1.2.3 1" "loopback - 1" "external 192.0.2.7 0"; do
 	else
 		check_signed "$f" 0 "$1 client"
 		milter_says "$1 client" "${MILTER_SAYS_EXTERNAL:-}"
-		# Untouched: the body as sent (everything after the first empty line).
-		if [ "$(sed '1,/^\r$/d' "$msg.$1" | tr -d '\r')" = "$(sed '1,/^\r*$/d' "$f.clean" | tr -d '\r')" ]; then
-			ok "$1 client: body unchanged"
-		else
-			fail "$1 client: body changed"
-		fi
+		check_body_unchanged "$msg.$1" "$f" "$1 client"
 	fi
 done
 

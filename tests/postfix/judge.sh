@@ -44,3 +44,13 @@ milter_says() {
 		fail "$1: milter log lacks: $2"
 	fi
 }
+
+# check_body_unchanged MESSAGE CAPTURE WHAT: the body that reached the sink (CAPTURE.clean,
+# written by check_signed) is the body sent, everything after the first empty line.
+check_body_unchanged() {
+	if [ "$(sed '1,/^\r$/d' "$1" | tr -d '\r')" = "$(sed '1,/^\r*$/d' "$2.clean" | tr -d '\r')" ]; then
+		ok "$3: body unchanged"
+	else
+		fail "$3: body changed"
+	fi
+}

@@ -190,20 +190,31 @@ pf_cleanup() {
 	command -v milter_stop >/dev/null 2>&1 && milter_stop
 	command -v milter_stop_chroot >/dev/null 2>&1 && milter_stop_chroot
 	if [ "$rc" != 0 ] && [ -n "${PF:-}" ] && [ -f "$PF/maillog" ]; then
-		echo "--- $PF/maillog (last 60 lines)"
-		tail -n 60 "$PF/maillog"
-		for l in "$PF"/milter*.log; do
-			[ -f "$l" ] || continue
-			echo "--- $l (last 40 lines)"
-			tail -n 40 "$l"
-		done
+		pf_show_logs 60 "$PF/maillog"
+		pf_show_logs 40 "$PF"/milter*.log
 	fi
-	if [ "${KEEP:-0}" = 1 ]; then
-		echo "postfix-e2e: kept $PF"
-	elif [ -n "${PF:-}" ]; then
-		rm -rf "$PF"
-	fi
+	pf_remove_dir "${PF:-}"
 	exit "$rc"
+}
+
+# pf_show_logs N FILE...: the last N lines of each FILE that exists, for a failed run.
+pf_show_logs() {
+	n=$1
+	shift
+	for l in "$@"; do
+		[ -f "$l" ] || continue
+		echo "--- $l (last $n lines)"
+		tail -n "$n" "$l"
+	done
+}
+
+# pf_remove_dir DIR: the test's temporary directory removed, or kept (and said so) with KEEP=1.
+pf_remove_dir() {
+	if [ "${KEEP:-0}" = 1 ]; then
+		pf_log "kept $1"
+	elif [ -n "$1" ]; then
+		rm -rf "$1"
+	fi
 }
 
 # pf_wait_port PORT [SECONDS]: wait until something listens on 127.0.0.1:PORT.

@@ -181,18 +181,8 @@ sm_cleanup() {
 		kill "$(head -n 1 "$SM/sendmail.pid")" 2>/dev/null
 	fi
 	command -v milter_stop >/dev/null 2>&1 && milter_stop
-	if [ "$rc" != 0 ] && [ -n "${SM:-}" ]; then
-		for l in "$SM/milter.log" "$SM/traffic.log"; do
-			[ -f "$l" ] || continue
-			echo "--- $l (last 60 lines)"
-			tail -n 60 "$l"
-		done
-	fi
-	if [ "${KEEP:-0}" = 1 ]; then
-		echo "sendmail-e2e: kept $SM"
-	elif [ -n "${SM:-}" ]; then
-		rm -rf "$SM"
-	fi
+	[ "$rc" != 0 ] && [ -n "${SM:-}" ] && pf_show_logs 60 "$SM/milter.log" "$SM/traffic.log"
+	pf_remove_dir "${SM:-}"
 	exit "$rc"
 }
 

@@ -102,11 +102,7 @@ for c in "internal 127.0.0.1 2" "external 127.0.0.2 0"; do
 	check_signed "$f" "$3" "$1 client ($2)"
 	if [ "$3" = 0 ]; then
 		milter_says "$1 client" "not signed: not internal and not authenticated (client $2)"
-		if [ "$(sed '1,/^\r$/d' "$msg.$1" | tr -d '\r')" = "$(sed '1,/^\r*$/d' "$f.clean" | tr -d '\r')" ]; then
-			ok "$1 client: body unchanged"
-		else
-			fail "$1 client: body changed"
-		fi
+		check_body_unchanged "$msg.$1" "$f" "$1 client"
 	fi
 done
 
