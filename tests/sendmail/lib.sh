@@ -1,6 +1,6 @@
 # tests/sendmail/lib.sh: a private, throw-away Sendmail instance for end-to-end tests of
-# p11dkim. Sourced by tests/sendmail/sendmail-p11dkim.sh after tests/postfix/lib.sh (whose port, wait,
-# message and capture helpers it shares); POSIX sh.
+# p11dkim. Sourced by tests/sendmail/sendmail-p11dkim.sh after tests/postfix/lib.sh (whose
+# port, wait, message and capture helpers it shares); POSIX sh.
 #
 # Debian's Sendmail, unpacked (tests/sendmail/debs.sh) below $SM/root, runs from there with
 # its own configuration: $SM/etc/sendmail.cf (the MTA) and $SM/etc/submit.cf (the mail
@@ -12,11 +12,10 @@
 # contrib/SENDMAIL.md documents. Nothing reads or writes /etc/mail or the system's MTA.
 #
 # Sendmail writes its log to syslog only; this machine may have none, so what the tests
-# show comes from SMTP replies, the queues (sm_mailq), the captures and the traffic log
-# of the MTA (-X $SM/traffic.log).
+# show comes from SMTP replies, the MSP's queue (sm_msp_queued), the captures and the
+# traffic log of the MTA (-X $SM/traffic.log).
 #
-# The MTA binds a port and switches users, the MSP runs as user mail: root only, else
-# the caller skips (77).
+# The MTA runs as root, the MSP as user mail: root only, else the caller skips (77).
 
 . "$here/debs.sh"
 
@@ -26,7 +25,7 @@ sm_log() { echo "sendmail-e2e: $*"; }
 # smtp-sink (the sink) present; the packages themselves are fetched when not cached.
 sm_require() {
 	if [ "$(id -u)" != 0 ]; then
-		sm_log "SKIP: Sendmail's daemon binds a port and switches users: needs root"
+		sm_log "SKIP: Sendmail's daemon runs as root, its MSP as user mail: needs root"
 		exit 77
 	fi
 	for t in m4 dpkg-deb apt-get /usr/sbin/smtp-sink opendkim; do
