@@ -2,6 +2,8 @@
 # Installs, with apt-get, the Debian packages that building p11dkim and running
 # its tests and demo need, but only those that are missing. Used by tests/run.sh
 # and contrib/demo.sh so that both work on a fresh Debian 12 machine.
+# With arguments, installs those packages instead (the same way: only the missing ones, Postfix
+# answered "No configuration"); tests/package/package.sh needs only a few.
 set -eu
 
 # Keep in step with configure.ac and with what the tests call. systemd is only
@@ -15,6 +17,7 @@ packages="gcc make autoconf automake libtool pkg-config
 	dnsmasq-base clang libclang-rt-14-dev procps
 	postfix man-db groff-base valgrind systemd
 	m4 libdb5.3 libldap-2.5-0 liblockfile1 libnsl2 libsasl2-2 libwrap0"
+[ $# = 0 ] || packages="$*"
 
 missing=""
 for p in $packages; do
