@@ -25,3 +25,9 @@ contrib/p11dkim.service: $(srcdir)/contrib/p11dkim.service.in Makefile
 EXTRA_DIST += contrib/p11dkim.service.in
 CLEANFILES += contrib/p11dkim.service
 EXTRA_DIST += contrib/demo.sh
+# The Debian packaging (contrib/debian/build.sh builds it); in the release tarball too, so
+# that a site can build the package from it.
+EXTRA_DIST += contrib/debian/build.sh contrib/debian/control contrib/debian/rules \
+	contrib/debian/copyright contrib/debian/source/format contrib/debian/README.Debian \
+	contrib/debian/p11dkim.docs contrib/debian/p11dkim.lintian-overrides \
+	contrib/debian/p11dkim.postinst contrib/debian/p11dkim.prerm contrib/debian/p11dkim.postrm

@@ -1,5 +1,5 @@
 # tests/: the test layers (see DESIGN.md, "Tests"); one .mk per folder.
-EXTRA_DIST += tests/run.sh tests/lsan.supp tests/lib/install-deps.sh tests/lib/check_main.h
+EXTRA_DIST += tests/run.sh tests/package/package.sh tests/lsan.supp tests/lib/install-deps.sh tests/lib/check_main.h
 include $(srcdir)/tests/dkim.mk
 include $(srcdir)/tests/pkcs11.mk
 include $(srcdir)/tests/config.mk

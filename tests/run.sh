@@ -8,10 +8,13 @@
 # libFuzzer run of every fuzz target (tests/fuzz/run.sh), and a ThreadSanitizer build running
 # the pool test and the daemon end to end (tests/reliability/tsan.sh).
 #
+# Last, as root, the Debian package (contrib/debian/build.sh), installed on this machine and
+# used with the system's Postfix, then purged (tests/package/package.sh).
+#
 # Environment: P11DKIM_SKIP_SANITIZERS=1 runs the plain build only;
 # P11DKIM_SKIP_DISTCHECK=1 skips `make distcheck`; P11DKIM_SKIP_FUZZ=1 skips the fuzzing,
 # P11DKIM_FUZZ_SECONDS sets its time per target (default 60; targets run two at a time);
-# P11DKIM_SKIP_TSAN=1 skips the TSan step.
+# P11DKIM_SKIP_TSAN=1 skips the TSan step; P11DKIM_SKIP_PACKAGE=1 the package.
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -106,6 +109,29 @@ if [ "${P11DKIM_SKIP_TSAN:-0}" != 1 ]; then
 	fi
 fi
 # --- end reliability
+# --- package (issue 18): after every other build, because it installs into this machine and
+# runs the system's Postfix (the Postfix tests above use private instances). About 2 minutes.
+if [ "${P11DKIM_SKIP_PACKAGE:-0}" != 1 ]; then
+	echo "=== package: contrib/debian/build.sh, tests/package/package.sh"
+	if [ "$(id -u)" != 0 ]; then
+		echo "package: SKIP: installs a package and runs the system's Postfix: needs root"
+		summary="$summary package: skipped (not root);"
+	elif sh contrib/debian/build.sh; then
+		rc=0
+		sh tests/package/package.sh || rc=$?
+		case $rc in
+		0) summary="$summary package: passed;" ;;
+		77) summary="$summary package: skipped;" ;;
+		*)
+			summary="$summary package: FAILED;"
+			status=1
+			;;
+		esac
+	else
+		summary="$summary package: build FAILED;"
+		status=1
+	fi
+fi
 echo "===$summary"
 echo "tests: $total_p passed, $total_f failed, $total_s skipped"
 [ -z "$fuzz_line" ] || echo "$fuzz_line"

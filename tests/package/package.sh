@@ -56,7 +56,7 @@ case $(dpkg-query -W -f='${Status}' p11dkim 2>/dev/null) in
 *" not-installed" | "") ;;
 *) skip "p11dkim is installed on this machine; the test would replace and purge it" ;;
 esac
-master_pid=$(tr -d ' ' </var/spool/postfix/pid/master.pid 2>/dev/null)
+master_pid=$(tr -d ' ' 2>/dev/null </var/spool/postfix/pid/master.pid)
 [ -n "$master_pid" ] && kill -0 "$master_pid" 2>/dev/null &&
 	skip "the system's Postfix runs (pid $master_pid); the test would reconfigure it"
 
@@ -199,7 +199,7 @@ esac
 if out=$(runuser -u p11dkim -- p11dkim -n 2>&1); then
 	fail "p11dkim -n passes on the shipped configuration: $out"
 else
-	ok "p11dkim -n refuses the shipped configuration: $(echo "$out" | head -n 1)"
+	ok "p11dkim -n refuses the shipped configuration: $(echo "$out" | grep -v '^warning:' | tr '\n' ' ')"
 fi
 
 # --- 4: token, PIN file, configuration, keys.
