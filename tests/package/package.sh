@@ -20,10 +20,11 @@
 #    user p11dkim gone, except the token directory, which must survive with its keys
 #
 # Run as root after contrib/debian/build.sh; tests/run.sh does both. Skips (77) when not root,
-# without apt-get, when p11dkim is installed already or the system's Postfix runs (the test
-# would replace the one and reconfigure the other). On exit, even after a failure, it stops
-# what it started, puts back /etc/postfix/main.cf and master.cf, purges the package and
-# removes its token, and the p11dkim user if it made it. KEEP=1 keeps its temporary directory.
+# without apt-get, when p11dkim is installed already, or the system's Postfix runs or has mail
+# queued (the test would replace the one and reconfigure the other, or relay that mail). On
+# exit, even after a failure, it stops what it started, puts back /etc/postfix/main.cf and
+# master.cf, purges the package and removes its token, and the p11dkim user if it made it.
+# KEEP=1 keeps its temporary directory.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 here=$top/tests/postfix
@@ -59,6 +60,10 @@ esac
 master_pid=$(tr -d ' ' 2>/dev/null </var/spool/postfix/pid/master.pid)
 [ -n "$master_pid" ] && kill -0 "$master_pid" 2>/dev/null &&
 	skip "the system's Postfix runs (pid $master_pid); the test would reconfigure it"
+queued=$(find /var/spool/postfix/maildrop /var/spool/postfix/incoming /var/spool/postfix/active \
+	/var/spool/postfix/deferred /var/spool/postfix/hold -type f 2>/dev/null | wc -l)
+[ "$queued" = 0 ] ||
+	skip "$queued messages wait in the system's Postfix queue; the test's relayhost would take them"
 
 # The Postfix helpers (pf_free_port, pf_wait_port, pf_message, pf_wait_capture,
 # pf_check_signed, pf_milter_bg) work on $PF.
