@@ -122,6 +122,8 @@ cleanup() {
 	*" not-installed" | "") ;;
 	*) DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq p11dkim >/dev/null 2>&1 ;;
 	esac
+	# What a faulty purge left (step 7 failed then): p11dkim was not on this machine before.
+	rm -rf /etc/p11dkim /var/spool/postfix/p11dkim /run/p11dkim
 	ls "$tokendir" | grep -v -x -F -f "$PF/tokens.before" | while read -r t; do
 		rm -rf "${tokendir:?}/$t"
 	done
