@@ -35,12 +35,6 @@ skip() {
 	log "SKIP: $*"
 	exit 77
 }
-fails=0
-ok() { log "ok: $*"; }
-fail() {
-	log "FAIL: $*"
-	fails=$((fails + 1))
-}
 # die WHAT: a failure after which the later steps cannot run.
 die() {
 	fail "$*"
@@ -66,8 +60,16 @@ queued=$(find /var/spool/postfix/maildrop /var/spool/postfix/incoming /var/spool
 	skip "$queued messages wait in the system's Postfix queue; the test's relayhost would take them"
 
 # The Postfix helpers (pf_free_port, pf_wait_port, pf_message, pf_wait_capture,
-# pf_check_signed, pf_milter_bg) work on $PF.
+# pf_milter_bg; judge.sh: check_signed) work on $PF.
 . "$here/lib.sh"
+# check_signed (both verifiers); its ok and fail are replaced by this test's own below.
+. "$here/judge.sh"
+fails=0
+ok() { log "ok: $*"; }
+fail() {
+	log "FAIL: $*"
+	fails=$((fails + 1))
+}
 
 sh "$top/tests/lib/install-deps.sh" postfix softhsm2 opendkim python3 python3-dkim \
 	python3-dnspython lintian || die "could not install what the test needs"
@@ -318,7 +320,7 @@ r=$("$PYTHON" "$here/submit.py" --port "$smtp_port" --sender alice@example.com \
 	fail "sendmail submission failed"
 for how in smtp sendmail; do
 	if f=$(pf_wait_capture "$how-$$@example.com" 30); then
-		pf_check_signed "$f" 2 "$how through the system's Postfix"
+		check_signed "$f" 2 "$how through the system's Postfix"
 	else
 		fail "$how: message not relayed within 30 s"
 	fi

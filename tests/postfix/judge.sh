@@ -1,8 +1,9 @@
 # tests/postfix/judge.sh: the verdicts of the end-to-end tests on what reached the sink, for
-# the Postfix (tests/postfix/e2e.sh) and the Sendmail (tests/sendmail/sendmail-p11dkim.sh) instances.
+# the Postfix (tests/postfix/e2e.sh) and the Sendmail (tests/sendmail/sendmail-p11dkim.sh)
+# instances and the Debian package test (tests/package/package.sh, with its own ok and fail).
 # Sourced after tests/postfix/lib.sh; POSIX sh. Needs $here (the case script's folder, a
 # sibling of tests/lib), MILTER_KEYS (the records the milter publishes), MILTER_LOG and
-# $PF/verify-opendkim.conf. Counts failures in $fails.
+# $PF/verify-opendkim.conf (written from MILTER_KEYS when missing). Counts failures in $fails.
 
 fails=0
 ok() { pf_log "ok: $*"; }
@@ -24,6 +25,8 @@ check_signed() {
 	fi
 	[ "$2" = 0 ] && return
 	# libopendkim (opendkim -t) writes the Authentication-Results it would add.
+	[ -f "$PF/verify-opendkim.conf" ] ||
+	    printf 'TestPublicKeys %s\nMode v\nSyslog no\n' "$MILTER_KEYS" >"$PF/verify-opendkim.conf"
 	ar=$(opendkim -x "$PF/verify-opendkim.conf" -vvv -t "$clean" 2>&1)
 	npass=$(echo "$ar" | grep -o 'dkim=pass' | wc -l)
 	nfail=$(echo "$ar" | grep -o 'dkim=[a-z]*' | grep -v -c 'dkim=pass')

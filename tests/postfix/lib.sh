@@ -359,29 +359,3 @@ pf_queued() {
 	find "$PF/spool/maildrop" "$PF/spool/incoming" "$PF/spool/active" \
 	    "$PF/spool/deferred" "$PF/spool/hold" -type f 2>/dev/null | wc -l
 }
-
-# pf_check_signed CAPTURE NSIGS WHAT: dkimpy and libopendkim both verify NSIGS
-# signatures (NSIGS = 0: none present), with the public keys of $MILTER_KEYS
-# ("NAME TXT" lines) instead of DNS. Reports through the caller's ok and fail.
-pf_check_signed() {
-	clean=$1.clean
-	if out=$("$PYTHON" "$here/../lib/dkim-verify.py" --sink --expect "$2" \
-	    --clean "$clean" "$MILTER_KEYS" "$1" 2>&1); then
-		ok "$3: dkimpy: $(echo "$out" | tr '\n' ' ')"
-	else
-		fail "$3: dkimpy: $out"
-		return
-	fi
-	[ "$2" = 0 ] && return
-	# libopendkim (opendkim -t) writes the Authentication-Results it would add.
-	[ -f "$PF/verify-opendkim.conf" ] ||
-	    printf 'TestPublicKeys %s\nMode v\nSyslog no\n' "$MILTER_KEYS" >"$PF/verify-opendkim.conf"
-	ar=$(opendkim -x "$PF/verify-opendkim.conf" -vvv -t "$clean" 2>&1)
-	npass=$(echo "$ar" | grep -o 'dkim=pass' | wc -l)
-	nfail=$(echo "$ar" | grep -o 'dkim=[a-z]*' | grep -v -c 'dkim=pass')
-	if [ "$npass" = "$2" ] && [ "$nfail" = 0 ]; then
-		ok "$3: libopendkim: $npass dkim=pass"
-	else
-		fail "$3: libopendkim: $npass pass, $nfail other, expected $2 pass: $ar"
-	fi
-}
