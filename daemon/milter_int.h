@@ -56,6 +56,7 @@ struct milter_conn {
 	const struct conf_domain *dom;
 	const struct sign_key *entry[DKIM_MAX_SIGNATURES];
 	size_t nsig;
+	uint64_t progress_ms; /* CLOCK_MONOTONIC ms of the last SMFIR_PROGRESS (or of EOM) */
 	char domain[MILTER_DOMAIN_MAX];
 };
 

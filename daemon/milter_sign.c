@@ -61,11 +61,29 @@ milter_log_signed(SMFICTX *ctx, const struct milter_conn *c, long ms)
 	log_info("%s: signed: %s; token %ld ms", milter_qid(ctx), line, ms);
 }
 
-/* While a signature waits for a token (all sessions busy, a slow device), the MTA is told the
- * milter is still at work, or its timeout (Postfix: milter_content_timeout) would fire. */
+static uint64_t
+milter_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* While a message waits for a token (all sessions busy, a slow device), the MTA is told the
+ * milter is still at work, or its timeout (Postfix: milter_content_timeout) would fire. pkcs11/
+ * calls this after each wait; one packet per MILTER_PROGRESS_MS of the message's wait is
+ * plenty. */
+#define MILTER_PROGRESS_MS 2000
 static void
 milter_progress(void *arg)
 {
+	struct milter_conn *c = smfi_getpriv(arg);
+	uint64_t now = milter_now_ms();
+
+	if (c == NULL || now - c->progress_ms < MILTER_PROGRESS_MS)
+		return;
+	c->progress_ms = now;
 	(void)smfi_progress(arg);
 }
 
@@ -90,6 +108,7 @@ milter_eom(SMFICTX *ctx)
 		return SMFIS_CONTINUE;
 	if (c->err != POLICY_SIGN)
 		return milter_fail(ctx, c, c->err, c->err_detail);
+	c->progress_ms = milter_now_ms();
 	rc = sign_msg_sign(c->signer, milter_env->tokens, c->dom, c->entry, "\n", values,
 	                   milter_progress, ctx, &r);
 	for (i = 0; i < r.nsigned; i++)

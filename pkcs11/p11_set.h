@@ -22,9 +22,11 @@
  *
  * Waiting. One p11_set_sign() waits at most wait_ms in all. With several tokens holding the key
  * it waits for a session in short slices and looks at every token again after each, so no
- * signature waits behind a slow token while another one is free; progress() is called at least
- * every P11_SET_PROGRESS_MS while it waits (the milter tells the MTA, whose timeouts would fire
- * otherwise). Only a wait past wait_ms, or no token holding the key working, fails it.
+ * signature waits behind a slow token while another one is free. progress() is called after
+ * each wait for a session (a slice, or the token's borrow_timeout_ms, never longer than
+ * P11_SET_PROGRESS_MS / 2), so that the caller can tell the MTA it is still at work (whose
+ * timeouts would fire otherwise); the caller throttles it. Only a wait past wait_ms, or no
+ * token holding the key working, fails it.
  *
  * Failover. A token whose signature fails (after one retry on a fresh session) leaves the
  * rotation at once and the signature is made on another token holding the key. So does a token

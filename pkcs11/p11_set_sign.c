@@ -66,7 +66,7 @@ p11_set_last_resort(p11_set *set, const p11_set_key *k, const bool *recovered)
 }
 
 struct p11_set_wait {
-	uint64_t start, last_progress;
+	uint64_t start;
 	unsigned wait_ms;
 	p11_set_progress_fn progress;
 	void *arg;
@@ -78,13 +78,13 @@ p11_set_left_ms(const struct p11_set_wait *w, uint64_t now)
 	return now - w->start >= w->wait_ms ? 0 : (unsigned)(w->wait_ms - (now - w->start));
 }
 
+/* After each wait: the caller decides how often to tell the MTA (the waits of one message's
+ * signatures add up, which only the caller sees). */
 static void
-p11_set_tick(struct p11_set_wait *w, uint64_t now)
+p11_set_tick(struct p11_set_wait *w)
 {
-	if (w->progress != NULL && now - w->last_progress >= P11_SET_PROGRESS_MS / 2) {
+	if (w->progress != NULL)
 		w->progress(w->arg);
-		w->last_progress = now;
-	}
 }
 
 /* One attempt on m: counted as outstanding while it waits and signs. */
@@ -135,7 +135,7 @@ p11_set_sign(p11_set *set, p11_set_key *k, const unsigned char *digest, size_t d
 	memset(tried, 0, sizeof(tried));
 	memset(recovered, 0, sizeof(recovered));
 	memset(&e, 0, sizeof(e));
-	w.start = w.last_progress = p11_now_ms();
+	w.start = p11_now_ms();
 	for (;;) {
 		now = p11_now_ms();
 		if ((m = p11_set_pick(set, k, tried, &others)) == NULL &&
@@ -169,7 +169,7 @@ p11_set_sign(p11_set *set, p11_set_key *k, const unsigned char *digest, size_t d
 				            k->ref, set->wait_ms);
 				break;
 			}
-			p11_set_tick(&w, now);
+			p11_set_tick(&w);
 			continue;
 		}
 		atomic_fetch_add(&m->failures, 1);
@@ -177,7 +177,7 @@ p11_set_sign(p11_set *set, p11_set_key *k, const unsigned char *digest, size_t d
 		if (how.recover)
 			recovered[m->index] = true;
 		p11_set_leave(m, e.msg);
-		p11_set_tick(&w, now);
+		p11_set_tick(&w);
 	}
 	if (err != NULL)
 		*err = e;

@@ -64,6 +64,15 @@ sign_keys_find(const struct conf *conf, p11_set *set, const struct conf_domain *
 		         p11_key_bits(first), DKIM_MAX_SIG_BYTES * 8);
 		return -1;
 	}
+	/* Accepted by pkcs11/, but the administrator should know this key can leave the token,
+	 * encrypted under a trusted wrap key (made for copying it to the other token of a pair). */
+	if (p11_key_wrap_only(first) && warn != NULL) {
+		snprintf(w, sizeof(w),
+		         "domain %s selector %s: key \"%s\" is extractable only wrapped under a "
+		         "trusted key (CKA_WRAP_WITH_TRUSTED): accepted",
+		         d->domain, ck->selector, ck->key);
+		warn(arg, w);
+	}
 	if (p11_key_weak(first) && warn != NULL) {
 		snprintf(w, sizeof(w),
 		         "domain %s selector %s: key \"%s\" is RSA with %u bits; use 2048 or more "

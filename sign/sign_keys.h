@@ -10,6 +10,8 @@
  *   and token (and the file:line of the key in the configuration).
  * - A key that some tokens of the set lack is accepted (those tokens never sign with it) and
  *   reported through the warn callback, naming them.
+ * - A key extractable only wrapped under a trusted key (made to be copied between tokens) is
+ *   accepted and reported through the warn callback.
  * - Weak keys (RSA under 2048 bits) are accepted and reported through the warn callback (the
  *   daemon logs them, p11dkim-sign prints them). Nothing is printed here.
  * - A struct sign_keys owns only its arrays; the p11_set_key pointers belong to the set and

@@ -97,6 +97,9 @@ chmod 600 "$W/pair.conf"
 expect_rc 0 "$DAEMON" -n -c "$W/pair.conf"
 grep -q "key \"pair-rsa\": RSA 2048 bits, .*the same public key on \"$T1\", \"$T2\"" "$W/out" ||
 	fail "p11dkim -n: $(cat "$W/out" "$W/err")"
+# ... and says that it may leave the token, wrapped.
+grep -q 'warning: domain example.test selector pair: key "pair-rsa" is extractable only wrapped under a trusted key' "$W/err" ||
+	fail "p11dkim -n does not say the key is wrap-only: $(cat "$W/err")"
 # The same with the tokens named as the configuration lists them.
 expect_rc 0 $KTBIN -c "$W/pair.conf" generate --token "$T1" --label pair-conf --type rsa2048 --wrappable
 expect_rc 0 $KTBIN -c "$W/pair.conf" replicate --label pair-conf --from "$T1" --to "$T2"
