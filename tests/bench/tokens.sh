@@ -121,12 +121,13 @@ fault reset
 echo
 
 # --- 2. failover under load -----------------------------------------------------------------
-# back_ms NAME LOG T0: milliseconds from T0 (date +%s%3N) until the log gains a "back in the
-# rotation" line (waits up to 10 s; "none" if it does not come).
+nback() { grep -c 'is back in the rotation' "$1"; }
+# back_ms LOG N0 T_END: milliseconds from T_END (date +%s%3N, when the fault ended) until the log
+# has more than N0 "back in the rotation" lines, polled every 50 ms for up to 10 s ("none" if
+# not); a return before the first poll reads as the time of that poll (an upper bound).
 back_ms() {
-	local n0 i=0
-	n0=$(grep -c 'is back in the rotation' "$2")
-	while [ "$(grep -c 'is back in the rotation' "$2")" -le "$n0" ] && [ $i -lt 200 ]; do
+	local i=0
+	while [ "$(nback "$1")" -le "$2" ] && [ $i -lt 200 ]; do
 		sleep 0.05
 		i=$((i + 1))
 	done
@@ -156,6 +157,7 @@ for kind in removed closed device_error hung; do
 	hung) fault "token dkim-2" "hang_ms 10000" ;;
 	esac
 	n0=$(nleft "$FOLOG")
+	b0=$(nback "$FOLOG")
 	t0=$(date +%s%3N)
 	load "$kind" 64 10 &
 	lp=$!
@@ -165,7 +167,7 @@ for kind in removed closed device_error hung; do
 	done
 	[ "$kind" = device_error ] && fault reset
 	if [ "$(nleft "$FOLOG")" -gt "$n0" ]; then
-		back=$(back_ms "$kind" "$FOLOG" "$((t0 + 10000))")
+		back=$(back_ms "$FOLOG" "$b0" "$((t0 + 10000))")
 	else
 		back="never left"
 	fi
@@ -206,7 +208,7 @@ else
 	rbase=$(fig remote_nofault latency_p99_ms)
 	printf '%-14s %8s %9s %8s %5s %9s %7s %s\n' case messages tempfails unsigned lost p99_ms p99/base back_ms
 	failover_row remote_nofault "$rbase" -
-	t0=$(date +%s%3N)
+	b0=$(nback "$T/remote.log")
 	load remote_killed 64 10 &
 	lp=$!
 	kill -KILL "$SRV"
@@ -214,7 +216,7 @@ else
 	rm -f "$T/p11kit.sock"
 	sleep 10
 	srv
-	back=$(back_ms remote "$T/remote.log" "$(date +%s%3N)")
+	back=$(back_ms "$T/remote.log" "$b0" "$(date +%s%3N)")
 	wait "$lp"
 	failover_row remote_killed "$rbase" "$back"
 	cmp_stop "$CMP_PID"
