@@ -80,6 +80,14 @@ dkim_hdrsel_init(struct dkim_hdrsel *hs, const char *const *names, size_t n, boo
 	return DKIM_OK;
 }
 
+void
+dkim_hdrsel_init_all(struct dkim_hdrsel *hs)
+{
+	memset(hs, 0, sizeof(*hs));
+	hs->keep_all = true;
+	hs->data.max = DKIM_MAX_HEADER_BYTES;
+}
+
 dkim_status
 dkim_hdrsel_add(struct dkim_hdrsel *hs, const char *name, const char *value)
 {
@@ -90,7 +98,8 @@ dkim_hdrsel_add(struct dkim_hdrsel *hs, const char *name, const char *value)
 
 	if (!dkim_hdrsel_valid_name(name, len, false))
 		return DKIM_ERR_SYNTAX;
-	if ((k = dkim_hdrsel_find(hs, name, dkim_canon_namelen(name, len))) < 0)
+	k = hs->keep_all ? -1 : dkim_hdrsel_find(hs, name, dkim_canon_namelen(name, len));
+	if (k < 0 && !hs->keep_all)
 		return DKIM_OK;
 	if (hs->n == hs->cap) {
 		size_t cap = hs->cap != 0 ? hs->cap * 2 : 32;
@@ -110,9 +119,10 @@ dkim_hdrsel_add(struct dkim_hdrsel *hs, const char *name, const char *value)
 	}
 	hs->v[hs->n].off = off;
 	hs->v[hs->n].len = hs->data.len - off;
-	hs->v[hs->n].name = (size_t)k;
+	hs->v[hs->n].name = hs->keep_all ? DKIM_HDRSEL_ANY : (size_t)k;
 	hs->n++;
-	hs->counts[k]++;
+	if (!hs->keep_all)
+		hs->counts[k]++;
 	return DKIM_OK;
 }
 
@@ -147,6 +157,97 @@ dkim_hdrsel_canon(const struct dkim_hdrsel *hs, dkim_canon canon, struct dkim_bu
 			if (st != DKIM_OK)
 				return st;
 		}
+	}
+	return DKIM_OK;
+}
+
+bool
+dkim_hdrsel_is(const struct dkim_hdrsel *hs, size_t i, const char *name, size_t len)
+{
+	const char *f = hs->data.p + hs->v[i].off, *colon = memchr(f, ':', hs->v[i].len);
+
+	return colon != NULL && dkim_canon_namelen(f, (size_t)(colon - f)) == len &&
+	       strncasecmp(f, name, len) == 0;
+}
+
+/* The instance that the k-th (from 0) mention of a name in h= stands for: the k-th from the
+ * bottom, or -1. */
+static ssize_t
+dkim_hdrsel_nth_up(const struct dkim_hdrsel *hs, const char *name, size_t len, size_t k)
+{
+	size_t i;
+
+	for (i = hs->n; i-- > 0;)
+		if (dkim_hdrsel_is(hs, i, name, len) && k-- == 0)
+			return (ssize_t)i;
+	return -1;
+}
+
+static bool
+dkim_hdrsel_fws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* The name of an h= list that starts at *p, trimmed; *p moves past its ':', or becomes NULL
+ * after the last name. */
+static void
+dkim_hdrsel_hname(const char **p, const char *end, const char **name, size_t *nl)
+{
+	const char *colon = memchr(*p, ':', (size_t)(end - *p));
+
+	if (colon == NULL)
+		colon = end;
+	*name = *p;
+	*nl = (size_t)(colon - *p);
+	while (*nl > 0 && dkim_hdrsel_fws(**name))
+		(*name)++, (*nl)--;
+	while (*nl > 0 && dkim_hdrsel_fws((*name)[*nl - 1]))
+		(*nl)--;
+	*p = colon < end ? colon + 1 : NULL;
+}
+
+/* Mentions of name among the first `upto` names of an h= value. */
+static size_t
+dkim_hdrsel_mentions(const char *h, size_t len, const char *name, size_t nl, size_t upto)
+{
+	const char *q = h, *prev;
+	size_t pl, j, k = 0;
+
+	for (j = 0; j < upto && q != NULL; j++) {
+		dkim_hdrsel_hname(&q, h + len, &prev, &pl);
+		if (pl == nl && strncasecmp(prev, name, nl) == 0)
+			k++;
+	}
+	return k;
+}
+
+size_t
+dkim_hdrsel_list_count(const char *h, size_t len, const char *name, size_t namelen)
+{
+	return dkim_hdrsel_mentions(h, len, name, namelen, (size_t)-1);
+}
+
+dkim_status
+dkim_hdrsel_canon_list(const struct dkim_hdrsel *hs, dkim_canon canon, const char *h, size_t len,
+                       struct dkim_buf *out)
+{
+	const char *p = h, *end = h + len, *name;
+	size_t nl, count;
+	dkim_status st;
+	ssize_t i;
+
+	for (count = 0; p != NULL; count++) {
+		dkim_hdrsel_hname(&p, end, &name, &nl);
+		if (!dkim_hdrsel_valid_name(name, nl, true) || count >= DKIM_MAX_HEADERS)
+			return DKIM_ERR_SYNTAX;
+		/* Each earlier mention of the name in h= took one of its instances already. */
+		i = dkim_hdrsel_nth_up(hs, name, nl, dkim_hdrsel_mentions(h, len, name, nl, count));
+		if (i < 0)
+			continue;
+		st = dkim_canon_header(out, canon, hs->data.p + hs->v[i].off, hs->v[i].len, true);
+		if (st != DKIM_OK)
+			return st;
 	}
 	return DKIM_OK;
 }

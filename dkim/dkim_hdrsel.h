@@ -11,6 +11,9 @@
  * signature. Date and Message-ID are the exception: absent, they are not
  * listed at all, because an MTA adds them to a message that lacks them
  * (RFC 6409 8.2, 8.3), and Sendmail does so after its milters have run.
+ *
+ * A verifier's store (dkim_hdrsel_init_all) keeps every field, whatever its name, under the same
+ * caps, and selects for an h= list it did not write (dkim_hdrsel_canon_list).
  */
 #ifndef P11DKIM_DKIM_HDRSEL_H
 #define P11DKIM_DKIM_HDRSEL_H
@@ -24,7 +27,7 @@
 
 struct dkim_hdr {
 	size_t off, len; /* "name:value" in data */
-	size_t name;     /* index in names */
+	size_t name;     /* index in names (DKIM_HDRSEL_ANY in a keep_all store) */
 };
 
 struct dkim_hdrsel {
@@ -34,6 +37,7 @@ struct dkim_hdrsel {
 	bool *mta_adds; /* an MTA may add this field when absent: never oversigned then */
 	size_t nnames;
 	bool oversign;
+	bool keep_all; /* a verifier's store: every field, names unused */
 	size_t from; /* index of From in names */
 	struct dkim_buf data;
 	struct dkim_hdr *v;
@@ -49,6 +53,9 @@ bool dkim_hdrsel_valid_name(const char *name, size_t len, bool for_tag);
 /* DKIM_ERR_INVALID: no From, an invalid name, more than DKIM_MAX_SIGN_NAMES. */
 dkim_status dkim_hdrsel_init(struct dkim_hdrsel *, const char *const *names, size_t n,
                              bool oversign);
+/* A store that keeps every field (for verifying). Cannot fail. */
+void dkim_hdrsel_init_all(struct dkim_hdrsel *);
+#define DKIM_HDRSEL_ANY ((size_t)-1)
 /* DKIM_ERR_SYNTAX: invalid name. */
 dkim_status dkim_hdrsel_add(struct dkim_hdrsel *, const char *name, const char *value);
 /* Times names[k] appears in h= for the current message. */
@@ -56,6 +63,16 @@ size_t dkim_hdrsel_hcount(const struct dkim_hdrsel *, size_t k);
 bool dkim_hdrsel_has_from(const struct dkim_hdrsel *);
 /* Appends the canonical selected fields in h= order. */
 dkim_status dkim_hdrsel_canon(const struct dkim_hdrsel *, dkim_canon, struct dkim_buf *out);
+/* Whether field i is named name (case-insensitive, trailing WSP of the field's name ignored). */
+bool dkim_hdrsel_is(const struct dkim_hdrsel *, size_t i, const char *name, size_t len);
+/* Appends, for each name of an h= value (names split at ':', folding whitespace around them
+ * ignored), the canonical form of that name's next instance counted from the bottom, with CRLF
+ * (RFC 6376 5.4.2); a name whose instances are used up adds nothing. DKIM_ERR_SYNTAX: an empty
+ * or invalid name, more than DKIM_MAX_HEADERS names. */
+dkim_status dkim_hdrsel_canon_list(const struct dkim_hdrsel *, dkim_canon, const char *h, size_t len,
+                                   struct dkim_buf *out);
+/* How often an h= value names name (without case). */
+size_t dkim_hdrsel_list_count(const char *h, size_t len, const char *name, size_t namelen);
 void dkim_hdrsel_reset(struct dkim_hdrsel *);
 void dkim_hdrsel_free(struct dkim_hdrsel *);
 

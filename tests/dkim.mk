@@ -64,3 +64,14 @@ tests_dkim_check_dkim_sigtext_SOURCES = tests/dkim/check_dkim_sigtext.c tests/dk
 	tests/dkim/testutil.h
 tests_dkim_check_dkim_sigtext_CFLAGS = $(DKIM_TEST_CFLAGS)
 tests_dkim_check_dkim_sigtext_LDADD = $(DKIM_TEST_LIBS)
+
+# The check of an existing signature against dkimpy's (fixtures made by data/make-dkimpy.py).
+check_PROGRAMS += tests/dkim/check_dkim_verify
+TESTS += tests/dkim/check_dkim_verify
+tests_dkim_check_dkim_verify_SOURCES = tests/dkim/check_dkim_verify.c
+tests_dkim_check_dkim_verify_CFLAGS = $(DKIM_TEST_CFLAGS)
+tests_dkim_check_dkim_verify_LDADD = $(DKIM_TEST_LIBS)
+EXTRA_DIST += tests/dkim/data/make-dkimpy.py tests/dkim/data/verify-rsa.key \
+	tests/dkim/data/verify-ed.key tests/dkim/data/dkimpy-rsa-relaxed.eml \
+	tests/dkim/data/dkimpy-rsa-simple.eml tests/dkim/data/dkimpy-ed-relaxed.eml \
+	tests/dkim/data/dkimpy-ed-simple.eml
