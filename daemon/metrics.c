@@ -32,6 +32,7 @@ struct metrics {
 	atomic_uint_fast64_t unsigned_msgs[METRICS_MAX_REASONS + 1];
 	atomic_uint_fast64_t tempfailed;
 	atomic_uint_fast64_t mta_refused, mta_no_leadspc;
+	atomic_uint_fast64_t signed_over;
 	/* Per bucket, not cumulative: one increment per observation; the
 	 * writer sums them. The last one is +Inf. */
 	atomic_uint_fast64_t lat_bucket[METRICS_LATENCY_BUCKETS + 1];
@@ -135,6 +136,12 @@ void
 metrics_mta_refused(struct metrics *m)
 {
 	metrics_inc(&m->mta_refused, 1);
+}
+
+void
+metrics_signed_over(struct metrics *m)
+{
+	metrics_inc(&m->signed_over, 1);
 }
 
 void
@@ -369,6 +376,10 @@ metrics_format(const struct metrics *m, FILE *fp)
 		        metrics_get(&m->unsigned_msgs[i]));
 	metrics_one(fp, "p11dkim_messages_tempfailed_total", "counter",
 	            "Messages answered with a temporary failure.", metrics_get(&m->tempfailed));
+	metrics_one(fp, "p11dkim_messages_signed_over_total", "counter",
+	            "Messages carrying a DKIM-Signature with our d= and s= that did not verify "
+	            "with our key (forged, or changed on the way), signed over.",
+	            metrics_get(&m->signed_over));
 	metrics_one(fp, "p11dkim_mta_connections_refused_total", "counter",
 	            "MTA connections refused at option negotiation: the MTA does not let a milter "
 	            "add header fields (SMFIF_ADDHDRS), so nothing it sends can be signed.",

@@ -95,6 +95,9 @@ void metrics_mta_refused(struct metrics *);
 /* An MTA connection whose protocol has no SMFIP_HDR_LEADSPC (milter protocol older than 6):
  * the space after each header field's colon is rebuilt, not seen. */
 void metrics_mta_no_leadspc(struct metrics *);
+/* A message carried a DKIM-Signature with our d= and s= that did not verify (forged, or
+ * broken on the way) and was signed over. */
+void metrics_signed_over(struct metrics *);
 /* One C_Sign on the token took ns nanoseconds (pool borrow included). */
 void metrics_sign_latency(struct metrics *, uint64_t ns);
 /* Replace the token figures with these. */

@@ -54,7 +54,7 @@ milter_count_skip(enum policy_reason r)
 }
 
 /* A message that will not be signed, by policy: one log line, then accept. */
-static sfsistat
+sfsistat
 milter_skip(SMFICTX *ctx, struct milter_conn *c, enum policy_reason r, const char *detail)
 {
 	log_info("%s: not signed: %s%s%s", milter_qid(ctx), policy_reason_text(r),
@@ -127,6 +127,8 @@ milter_signer(struct milter_conn *c, char *detail, size_t len)
 	c->signer = NULL;
 	sign_dkim_opts(&conf->sign, time(NULL), &o);
 	s = dkim_signer_new(&o, &c->signer);
+	if (s == DKIM_OK && c->verifier == NULL)
+		s = dkim_verifier_new(&c->verifier);
 	if (s != DKIM_OK) {
 		snprintf(detail, len, "dkim signer: %s", dkim_strerror(s));
 		return -1;
@@ -208,6 +210,7 @@ milter_envfrom_decide(SMFICTX *ctx, struct milter_conn *c)
 	if (milter_signer(c, detail, sizeof(detail)) != 0)
 		return milter_fail(ctx, c, POLICY_INTERNAL_ERROR, detail);
 	dkim_signer_reset(c->signer);
+	dkim_verifier_reset(c->verifier);
 	(void)dkim_signer_set_time(c->signer, time(NULL));
 	c->active = true;
 	c->err = POLICY_SIGN;
@@ -218,7 +221,6 @@ milter_envfrom_decide(SMFICTX *ctx, struct milter_conn *c)
 	milter_text_reset(&c->login);
 	if (auth != NULL && auth[0] != '\0')
 		milter_text_keep(&c->login, auth);
-	c->nseen = 0;
 	c->dom = NULL;
 	c->nsig = 0;
 	log_debug("%s: candidate (%s%s%s)", milter_qid(ctx), internal ? "internal client " : "",
@@ -235,11 +237,6 @@ milter_note_header(struct milter_conn *c, const char *name, const char *value)
 	} else if (strcasecmp(name, "Sender") == 0) {
 		if (c->nsender++ == 0)
 			milter_text_keep(&c->sender, value);
-	} else if (strcasecmp(name, "DKIM-Signature") == 0 && c->nseen < MILTER_MAX_SEEN) {
-		struct milter_seen *s = &c->seen[c->nseen];
-
-		if (policy_sig_tags(value, s->d, sizeof(s->d), s->s, sizeof(s->s)))
-			c->nseen++;
 	}
 }
 
@@ -268,6 +265,9 @@ milter_header(SMFICTX *ctx, char *name, char *raw_value)
 	if (c->err != POLICY_SIGN)
 		return ok;
 	s = dkim_signer_header(c->signer, name, value);
+	/* Every field, for the check of a DKIM-Signature of ours at the end of the message. */
+	if (s == DKIM_OK)
+		s = dkim_verifier_header(c->verifier, name, value);
 	if (s == DKIM_OK)
 		return ok;
 	/* Keep going: the decision (and its one log line) comes at end of headers. */
@@ -280,22 +280,6 @@ milter_header(SMFICTX *ctx, char *name, char *raw_value)
 	snprintf(c->err_detail, sizeof(c->err_detail), "at header \"%.60s\": %s", name,
 	         dkim_strerror(s));
 	return ok;
-}
-
-/* Is one of the domain's (d=, s=) pairs already on the message? */
-static bool
-milter_already_signed(const struct milter_conn *c, const struct conf_domain *d)
-{
-	size_t i, k;
-
-	for (i = 0; i < c->nseen; i++) {
-		if (strcasecmp(c->seen[i].d, d->domain) != 0)
-			continue;
-		for (k = 0; k < d->nkeys; k++)
-			if (strcmp(c->seen[i].s, d->keys[k].selector) == 0)
-				return true;
-	}
-	return false;
 }
 
 static sfsistat
@@ -329,10 +313,6 @@ milter_eoh_decide(SMFICTX *ctx, struct milter_conn *c)
 	                     c->login.set ? c->login.p : NULL, c->domain, who, sizeof(who))) {
 		snprintf(detail, sizeof(detail), "%s (%s)", c->domain, who);
 		return milter_skip(ctx, c, POLICY_NOT_ALLOWED, detail);
-	}
-	if (!conf->sign.resign && milter_already_signed(c, d)) {
-		snprintf(detail, sizeof(detail), "by d=%s", d->domain);
-		return milter_skip(ctx, c, POLICY_ALREADY_SIGNED, detail);
 	}
 	n = sign_msg_add(c->signer, c->st->keys, conf, d, c->entry, detail, sizeof(detail));
 	if (n < 0)
@@ -426,6 +406,7 @@ milter_close(SMFICTX *ctx)
 	milter_msg_end(c);
 	milter_conn_keep_options(ctx, c);
 	dkim_signer_free(c->signer);
+	dkim_verifier_free(c->verifier);
 	free(c->from.p);
 	free(c->sender.p);
 	free(c->login.p);

@@ -11,16 +11,10 @@
 
 #include "daemon/milter.h"
 #include "dkim/dkim.h"
+#include "dkim/dkim_verify.h"
 
-#define MILTER_MAX_SEEN 16          /* DKIM-Signatures remembered per message */
 #define MILTER_MAX_ADDR_VALUE 65536 /* longest From/Sender value kept */
 #define MILTER_DOMAIN_MAX 256
-#define MILTER_SELECTOR_MAX 64
-
-struct milter_seen {
-	char d[MILTER_DOMAIN_MAX];
-	char s[MILTER_SELECTOR_MAX];
-};
 
 struct milter_text {
 	char *p;
@@ -40,6 +34,7 @@ struct milter_conn {
 	char client[64]; /* printable address for log lines */
 	dkim_signer *signer;
 	unsigned long signer_gen; /* state generation the signer's options come from */
+	dkim_verifier *verifier;  /* every header field, to judge a DKIM-Signature of ours */
 
 	/* the current message */
 	sfsistat deferred; /* a verdict reached where no reply was allowed, for milter_eom */
@@ -51,8 +46,6 @@ struct milter_conn {
 	unsigned nfrom, nsender;
 	struct milter_text from, sender;
 	struct milter_text login; /* {auth_authen} at MAIL FROM, when authenticated */
-	struct milter_seen seen[MILTER_MAX_SEEN];
-	size_t nseen;
 	const struct conf_domain *dom;
 	const struct sign_key *entry[DKIM_MAX_SIGNATURES];
 	size_t nsig;
@@ -67,6 +60,8 @@ extern struct milter_env *milter_env;
 const char *milter_qid(SMFICTX *ctx);
 /* Ends the current message: gives back its state and its in-flight count. Idempotent. */
 void milter_msg_end(struct milter_conn *c);
+/* A message that will not be signed, by policy: one log line, then accept. */
+sfsistat milter_skip(SMFICTX *ctx, struct milter_conn *c, enum policy_reason r, const char *detail);
 /* A message that should have been signed but cannot be: tempfail or accept per policy. */
 sfsistat milter_fail(SMFICTX *ctx, struct milter_conn *c, enum policy_reason r, const char *detail);
 /* xxfi_negotiate (milter_negotiate.c). */

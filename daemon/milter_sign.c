@@ -12,6 +12,7 @@
 #include "daemon/log.h"
 #include "daemon/milter_int.h"
 #include "sign/sign_msg.h"
+#include "sign/sign_opts.h"
 
 /* A refused PIN stops logins in pkcs11/ until the PIN file changes or SIGHUP. Each message it
  * fails is logged on its own; why, and what to do, is said here, at most once a minute. */
@@ -87,12 +88,63 @@ milter_progress(void *arg)
 	(void)smfi_progress(arg);
 }
 
+/*
+ * A message that comes back through the milter (a content filter re-injects it) must not get a
+ * second signature; a forged or broken DKIM-Signature with our d= and s= must not stop the first.
+ * So: skip only when one of them verifies with our own public key over this very message (body
+ * hash from our signer). 1: verified (already signed; *sel names its selector), 0: sign (a field
+ * of ours that failed is logged, once, and counted), -1: error with detail.
+ */
+static int
+milter_verified(SMFICTX *ctx, struct milter_conn *c, const char **sel, char *detail, size_t len)
+{
+	const struct conf *conf = c->st->conf;
+	enum dkim_verdict v, first = DKIM_VERIFY_NONE;
+	const char *first_sel = NULL;
+	struct dkim_sign_opts o;
+	dkim_status s;
+	size_t i;
+
+	if (conf->sign.resign)
+		return 0;
+	if ((s = dkim_signer_end(c->signer)) != DKIM_OK) {
+		snprintf(detail, len, "end of message: %s", dkim_strerror(s));
+		return -1;
+	}
+	sign_dkim_opts(&conf->sign, 0, &o);
+	for (i = 0; i < c->nsig; i++) {
+		s = dkim_verifier_check(c->verifier, c->dom->domain, c->dom->keys[i].selector,
+		                        o.body_canon, dkim_signer_bodyhash(c->signer),
+		                        p11_set_key_public(c->entry[i]->key), &v);
+		if (s != DKIM_OK) {
+			snprintf(detail, len, "checking a DKIM-Signature: %s", dkim_strerror(s));
+			return -1;
+		}
+		if (v == DKIM_VERIFY_PASS) {
+			*sel = c->dom->keys[i].selector;
+			return 1;
+		}
+		if (v != DKIM_VERIFY_NONE && first == DKIM_VERIFY_NONE) {
+			first = v;
+			first_sel = c->dom->keys[i].selector;
+		}
+	}
+	if (first != DKIM_VERIFY_NONE) {
+		log_warn("%s: a DKIM-Signature with d=%s s=%s is not ours (%s): signing over it",
+		         milter_qid(ctx), c->dom->domain, first_sel, dkim_verdict_text(first));
+		metrics_signed_over(milter_env->metrics);
+	}
+	return 0;
+}
+
 sfsistat
 milter_eom(SMFICTX *ctx)
 {
 	struct milter_conn *c = smfi_getpriv(ctx);
 	char *values[DKIM_MAX_SIGNATURES] = {0};
 	struct sign_msg_result r;
+	const char *sel = NULL;
+	char detail[MILTER_DOMAIN_MAX + 160];
 	sfsistat ret;
 	size_t i;
 	int rc;
@@ -108,6 +160,13 @@ milter_eom(SMFICTX *ctx)
 		return SMFIS_CONTINUE;
 	if (c->err != POLICY_SIGN)
 		return milter_fail(ctx, c, c->err, c->err_detail);
+	rc = milter_verified(ctx, c, &sel, detail, sizeof(detail));
+	if (rc < 0)
+		return milter_fail(ctx, c, POLICY_INTERNAL_ERROR, detail);
+	if (rc > 0) {
+		snprintf(detail, sizeof(detail), "by d=%s s=%s (verified)", c->dom->domain, sel);
+		return milter_skip(ctx, c, POLICY_ALREADY_SIGNED, detail);
+	}
 	c->progress_ms = milter_now_ms();
 	rc = sign_msg_sign(c->signer, milter_env->tokens, c->dom, c->entry, "\n", values,
 	                   milter_progress, ctx, &r);

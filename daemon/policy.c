@@ -1,7 +1,6 @@
 /* policy.c: see policy.h. */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -124,54 +123,4 @@ policy_from_domain(unsigned nfrom, const char *from, unsigned nsender, const cha
 	};
 
 	return map[dkim_addr_author(nfrom, from, nsender, sender, domain, len)];
-}
-
-static bool
-policy_is_fws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-/* Copies [b, e) trimmed into out; false if it is empty or does not fit. */
-static bool
-policy_copy_trimmed(const char *b, const char *e, char *out, size_t len, bool lower)
-{
-	size_t n, i;
-
-	while (b < e && policy_is_fws(*b))
-		b++;
-	while (e > b && policy_is_fws(e[-1]))
-		e--;
-	n = (size_t)(e - b);
-	if (n == 0 || n >= len)
-		return false;
-	for (i = 0; i < n; i++)
-		out[i] = lower ? (char)tolower((unsigned char)b[i]) : b[i];
-	out[n] = '\0';
-	return true;
-}
-
-bool
-policy_sig_tags(const char *value, char *d, size_t dlen, char *s, size_t slen)
-{
-	const char *p = value, *end, *eq;
-	bool have_d = false, have_s = false;
-	char name[8];
-
-	if (value == NULL)
-		return false;
-	while (*p != '\0') {
-		end = strchr(p, ';');
-		if (end == NULL)
-			end = p + strlen(p);
-		eq = memchr(p, '=', (size_t)(end - p));
-		if (eq != NULL && policy_copy_trimmed(p, eq, name, sizeof(name), true)) {
-			if (strcmp(name, "d") == 0)
-				have_d = policy_copy_trimmed(eq + 1, end, d, dlen, true);
-			else if (strcmp(name, "s") == 0)
-				have_s = policy_copy_trimmed(eq + 1, end, s, slen, false);
-		}
-		p = *end == ';' ? end + 1 : end;
-	}
-	return have_d && have_s;
 }

@@ -30,7 +30,7 @@ enum policy_reason {
 	POLICY_NO_SENDER,      /* From with several mailboxes and no usable Sender */
 	POLICY_NO_DOMAIN,      /* the signing table has no entry for the domain */
 	POLICY_NOT_ALLOWED,    /* this login or client may not sign for the From domain */
-	POLICY_ALREADY_SIGNED, /* a DKIM-Signature with our d= and s= is present */
+	POLICY_ALREADY_SIGNED, /* a DKIM-Signature with our d= and s= verifies (dkim_verify.h) */
 	POLICY_TOO_LARGE,      /* headers beyond the signer's caps */
 	POLICY_BAD_HEADER,     /* a header the signer cannot take (bad field name) */
 	POLICY_TOKEN_ERROR,    /* the token failed and on_token_error = accept */
@@ -69,12 +69,5 @@ bool policy_may_sign(const struct conf *, const struct sockaddr *addr, const cha
 /* dkim_addr_author() with its result as a reason (POLICY_SIGN when domain is filled). */
 enum policy_reason policy_from_domain(unsigned nfrom, const char *from, unsigned nsender,
                                       const char *sender, char *domain, size_t len);
-
-/*
- * Reads the d= and s= tags of a DKIM-Signature value (minimal tag-list parsing: tags split at
- * ';', name and value trimmed of folding whitespace). Returns false when either is missing or
- * does not fit. d is lowercased (domains compare case-insensitively), s kept as written.
- */
-bool policy_sig_tags(const char *value, char *d, size_t dlen, char *s, size_t slen);
 
 #endif

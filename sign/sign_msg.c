@@ -54,7 +54,8 @@ sign_msg_sign(dkim_signer *sg, p11_set *set, const struct conf_domain *d,
 
 	memset(r, 0, sizeof(*r));
 	r->fail = SIGN_MSG_INTERNAL;
-	if ((s = dkim_signer_end(sg)) != DKIM_OK) {
+	/* The daemon may have ended it already, to read the body hash before deciding. */
+	if (dkim_signer_bodyhash(sg) == NULL && (s = dkim_signer_end(sg)) != DKIM_OK) {
 		snprintf(r->detail, sizeof(r->detail), "end of message: %s", dkim_strerror(s));
 		return -1;
 	}

@@ -5,7 +5,8 @@
  * Contract
  * - sign_msg_add() adds to a signer one signature per key of a domain (configuration order,
  *   at most DKIM_MAX_SIGNATURES), each with the algorithm of its key in a struct sign_keys.
- * - sign_msg_sign() ends the signer (headers canonicalized, digests taken), signs each digest
+ * - sign_msg_sign() ends the signer (headers canonicalized, digests taken) unless the caller
+ *   already did (dkim_signer_end, to compare body hashes first), signs each digest
  *   on the tokens with p11_set_sign (progress, if not NULL, is called while a signature waits
  *   for a token), sets the signatures and makes the fields. dkim/ never sees the
  *   token and pkcs11/ never sees DKIM: this is where the two meet.

@@ -65,6 +65,12 @@ tests_dkim_check_dkim_sigtext_SOURCES = tests/dkim/check_dkim_sigtext.c tests/dk
 tests_dkim_check_dkim_sigtext_CFLAGS = $(DKIM_TEST_CFLAGS)
 tests_dkim_check_dkim_sigtext_LDADD = $(DKIM_TEST_LIBS)
 
+check_PROGRAMS += tests/dkim/check_dkim_tags
+TESTS += tests/dkim/check_dkim_tags
+tests_dkim_check_dkim_tags_SOURCES = tests/dkim/check_dkim_tags.c
+tests_dkim_check_dkim_tags_CFLAGS = $(DKIM_TEST_CFLAGS)
+tests_dkim_check_dkim_tags_LDADD = $(DKIM_TEST_LIBS)
+
 # The check of an existing signature against dkimpy's (fixtures made by data/make-dkimpy.py).
 check_PROGRAMS += tests/dkim/check_dkim_verify
 TESTS += tests/dkim/check_dkim_verify

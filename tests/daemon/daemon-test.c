@@ -62,43 +62,6 @@ START_TEST(test_from_domain_small_buffer)
 }
 END_TEST
 
-static const struct {
-	const char *value;
-	bool ok;
-	const char *d, *s;
-} tag_cases[] = {
-    {" v=1; a=rsa-sha256; d=Example.COM; s=sel; b=abc", true, "example.com", "sel"},
-    {" v=1;\n\td = example.com ;\n\ts =\tsel2026;", true, "example.com", "sel2026"},
-    {"s=x;d=y", true, "y", "x"},
-    {" v=1; d=example.com; b=xyz", false, NULL, NULL},
-    {" v=1; s=sel", false, NULL, NULL},
-    {" d=; s=sel", false, NULL, NULL},
-    {"", false, NULL, NULL},
-    {";;;===;", false, NULL, NULL},
-    {" dd=example.com; ss=sel", false, NULL, NULL},
-};
-
-START_TEST(test_sig_tags)
-{
-	char d[64], s[16];
-	bool ok = policy_sig_tags(tag_cases[_i].value, d, sizeof(d), s, sizeof(s));
-
-	ck_assert_msg(ok == tag_cases[_i].ok, "case %d", _i);
-	if (ok) {
-		ck_assert_str_eq(d, tag_cases[_i].d);
-		ck_assert_str_eq(s, tag_cases[_i].s);
-	}
-}
-END_TEST
-
-START_TEST(test_sig_tags_too_long)
-{
-	char d[8], s[8];
-
-	ck_assert(!policy_sig_tags(" d=very-long-domain.example; s=a", d, sizeof(d), s, sizeof(s)));
-}
-END_TEST
-
 START_TEST(test_reason_texts)
 {
 	int r;
@@ -171,8 +134,6 @@ daemon_suite(void)
 
 	tcase_add_loop_test(tc, test_from_domain, 0, sizeof(from_cases) / sizeof(from_cases[0]));
 	tcase_add_test(tc, test_from_domain_small_buffer);
-	tcase_add_loop_test(tc, test_sig_tags, 0, sizeof(tag_cases) / sizeof(tag_cases[0]));
-	tcase_add_test(tc, test_sig_tags_too_long);
 	tcase_add_test(tc, test_reason_texts);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("log");
