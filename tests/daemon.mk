@@ -8,7 +8,7 @@ tests_daemon_dm_send_LDADD = tools/milterclient/libmilterclient.la
 DAEMON_TESTS = tests/daemon/notify.sh tests/daemon/sign.sh tests/daemon/fault.sh tests/daemon/signals.sh \
 	tests/daemon/inet.sh tests/daemon/process.sh tests/daemon/protocol.sh \
 	tests/daemon/privileges.sh tests/daemon/instance.sh tests/daemon/dumpable.sh \
-	tests/daemon/policy.sh tests/daemon/tokens.sh
+	tests/daemon/policy.sh tests/daemon/tokens.sh tests/daemon/resign.sh
 TESTS += $(DAEMON_TESTS)
 EXTRA_DIST += tests/daemon/lib.sh $(DAEMON_TESTS)
 
