@@ -1,10 +1,12 @@
 /*
  * p11_pubkey.c: read a key's public half from the token, for DNS records and for verifying.
  * RSA: CKA_MODULUS and CKA_PUBLIC_EXPONENT of the private key object (public attributes there),
- * else of the public key object with the same CKA_ID. Ed25519: CKA_EC_POINT of the public key
- * object with the same CKA_ID (or label when the key has no id). For the keytool, the same by
- * label, without p11_token_find_key's fitness checks. And the public key's fingerprint, as the
- * keytool shows and records it.
+ * else of the public key object with the same CKA_ID. Ed25519: CKA_EC_POINT of the private key
+ * object where the module keeps it there, else of the public key object with the same CKA_ID
+ * (or label when the key has no id). That lookup must find exactly one object: two (a stale
+ * one left behind) are refused with P11_ERR_KEY_AMBIGUOUS rather than guessed between. For the
+ * keytool, the same by label, without p11_token_find_key's fitness checks. And the public key's
+ * fingerprint, as the keytool shows and records it.
  */
 #include "config.h"
 
@@ -20,26 +22,31 @@
 #include "pkcs11/p11_attr.h"
 #include "pkcs11/p11_int.h"
 
-static CK_RV
-p11_pubkey_object(CK_FUNCTION_LIST_PTR fl, CK_SESSION_HANDLE s, const p11_key *k,
-                  CK_OBJECT_HANDLE *out)
+/* The public key object of k: the one with its CKA_ID, or with its label when it has no id.
+ * Several are refused (P11_ERR_KEY_AMBIGUOUS): a stale object left under the same label would
+ * make DNS records and checks vouch for a key the token does not sign with. None, or a failed
+ * search: P11_ERR_KEY_NOT_FOUND, err untouched (the caller names what it could not read). */
+static p11_status
+p11_pubkey_object(p11_token *tok, CK_SESSION_HANDLE s, const p11_key *k, CK_OBJECT_HANDLE *out,
+                  struct p11_error *err)
 {
-	CK_OBJECT_CLASS cls = CKO_PUBLIC_KEY;
-	CK_ATTRIBUTE t[2] = {{CKA_CLASS, &cls, sizeof(cls)}, {0, NULL, 0}};
+	CK_OBJECT_HANDLE found[2];
 	CK_ULONG n = 0;
-	CK_RV rv, rv2;
+	CK_RV rv;
 
-	if (k->id_len > 0)
-		t[1] = (CK_ATTRIBUTE){CKA_ID, k->id, k->id_len};
-	else
-		t[1] = (CK_ATTRIBUTE){CKA_LABEL, k->label, strlen(k->label)};
-	if ((rv = fl->C_FindObjectsInit(s, t, 2)) != CKR_OK)
-		return rv;
-	rv = fl->C_FindObjects(s, out, 1, &n);
-	rv2 = fl->C_FindObjectsFinal(s);
-	if (rv == CKR_OK && rv2 == CKR_OK && n == 0)
-		return CKR_OBJECT_HANDLE_INVALID;
-	return rv != CKR_OK ? rv : rv2;
+	rv = p11_key_search(tok->mod->fl, s, CKO_PUBLIC_KEY, k->id_len > 0 ? NULL : k->label, k->id,
+	                    k->id_len, k->id_len > 0, found, 2, &n);
+	if (rv != CKR_OK || n == 0)
+		return P11_ERR_KEY_NOT_FOUND;
+	if (n > 1) {
+		p11_err_set(err, P11_ERR_KEY_AMBIGUOUS, 0,
+		            "token \"%s\": more than one public key object with the %s of key \"%s\": "
+		            "cannot tell which one is its own (remove the stale one)",
+		            tok->label, k->id_len > 0 ? "id" : "label", k->label);
+		return P11_ERR_KEY_AMBIGUOUS;
+	}
+	*out = found[0];
+	return P11_OK;
 }
 
 static EVP_PKEY *
@@ -76,15 +83,19 @@ p11_pubkey_read_rsa(p11_token *tok, const p11_key *k, CK_SESSION_HANDLE s, CK_OB
 	unsigned char *n = NULL, *e = NULL;
 	size_t nlen, elen;
 	CK_OBJECT_HANDLE pub;
+	p11_status st;
 
-	if ((p11_attr_get(fl, s, h, CKA_MODULUS, &n, &nlen) != CKR_OK ||
-	     p11_attr_get(fl, s, h, CKA_PUBLIC_EXPONENT, &e, &elen) != CKR_OK) &&
-	    p11_pubkey_object(fl, s, k, &pub) == CKR_OK) {
+	if (p11_attr_get(fl, s, h, CKA_MODULUS, &n, &nlen) != CKR_OK ||
+	    p11_attr_get(fl, s, h, CKA_PUBLIC_EXPONENT, &e, &elen) != CKR_OK) {
 		free(n);
 		free(e);
 		n = e = NULL;
-		(void)p11_attr_get(fl, s, pub, CKA_MODULUS, &n, &nlen);
-		(void)p11_attr_get(fl, s, pub, CKA_PUBLIC_EXPONENT, &e, &elen);
+		if ((st = p11_pubkey_object(tok, s, k, &pub, err)) == P11_ERR_KEY_AMBIGUOUS)
+			return st;
+		if (st == P11_OK) {
+			(void)p11_attr_get(fl, s, pub, CKA_MODULUS, &n, &nlen);
+			(void)p11_attr_get(fl, s, pub, CKA_PUBLIC_EXPONENT, &e, &elen);
+		}
 	}
 	*out = n != NULL && e != NULL ? p11_pubkey_rsa(n, nlen, e, elen) : NULL;
 	free(n);
@@ -106,12 +117,16 @@ p11_pubkey_read_ed25519(p11_token *tok, const p11_key *k, CK_SESSION_HANDLE s, C
 	CK_OBJECT_HANDLE pub;
 	unsigned char *v = NULL;
 	size_t len = 0;
+	p11_status st;
 	bool ok;
 
-	/* Some modules keep the point on the private object too. */
-	if (p11_attr_get(fl, s, h, CKA_EC_POINT, &v, &len) != CKR_OK &&
-	    p11_pubkey_object(fl, s, k, &pub) == CKR_OK)
-		(void)p11_attr_get(fl, s, pub, CKA_EC_POINT, &v, &len);
+	/* Some modules keep the point on the private object too: the key's own, preferred. */
+	if (p11_attr_get(fl, s, h, CKA_EC_POINT, &v, &len) != CKR_OK) {
+		if ((st = p11_pubkey_object(tok, s, k, &pub, err)) == P11_ERR_KEY_AMBIGUOUS)
+			return st;
+		if (st == P11_OK)
+			(void)p11_attr_get(fl, s, pub, CKA_EC_POINT, &v, &len);
+	}
 	ok = v != NULL && p11_attr_ed25519_point(v, len, raw);
 	free(v);
 	if (!ok) {

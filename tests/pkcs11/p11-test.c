@@ -26,7 +26,20 @@ struct gen {
 	bool extractable;
 	bool no_sign;     /* CKA_SIGN false */
 	bool always_auth; /* CKA_ALWAYS_AUTHENTICATE true */
+	bool no_id;       /* no CKA_ID on either object: found by label only */
 };
+
+/* Drops the CKA_ID entry of a template; the new count. */
+static CK_ULONG
+drop_id(CK_ATTRIBUTE *t, CK_ULONG n)
+{
+	CK_ULONG i, o = 0;
+
+	for (i = 0; i < n; i++)
+		if (t[i].type != CKA_ID)
+			t[o++] = t[i];
+	return o;
+}
 
 static CK_RV
 gen_key(CK_FUNCTION_LIST_PTR fl, CK_SESSION_HANDLE s, void *arg)
@@ -57,10 +70,14 @@ gen_key(CK_FUNCTION_LIST_PTR fl, CK_SESSION_HANDLE s, void *arg)
 	    {CKA_ID, (void *)&g->id, 1},
 	    {CKA_ALWAYS_AUTHENTICATE, &yes, sizeof(yes)},
 	};
+	CK_ULONG npub = g->rsa_bits ? 6 : 5, npriv = g->always_auth ? 8 : 7;
 	CK_OBJECT_HANDLE hpub, hpriv;
 
-	return fl->C_GenerateKeyPair(s, &mech, pub, g->rsa_bits ? 6 : 5, priv,
-	                             g->always_auth ? 8 : 7, &hpub, &hpriv);
+	if (g->no_id) {
+		npub = drop_id(pub, npub);
+		npriv = drop_id(priv, npriv);
+	}
+	return fl->C_GenerateKeyPair(s, &mech, pub, npub, priv, npriv, &hpub, &hpriv);
 }
 
 static void
@@ -75,7 +92,7 @@ generate_as(p11_token *tok, const struct gen *g)
 static void
 generate(p11_token *tok, const char *label, unsigned char id, CK_ULONG rsa_bits, bool extractable)
 {
-	struct gen g = {label, id, rsa_bits, extractable, false, false};
+	struct gen g = {label, id, rsa_bits, extractable, false, false, false};
 
 	generate_as(tok, &g);
 }
@@ -169,6 +186,63 @@ START_TEST(test_ed25519_both_encodings)
 	ck_assert_int_eq(p11_key_public_raw_ed25519(tok, k, raw, &err), P11_OK);
 	ck_assert_int_eq(p11_key_public_raw_ed25519(tok, tl_key(tok, "dkim-rsa"), raw, &err),
 	                 P11_ERR_KEY_TYPE);
+	p11_token_close(tok);
+}
+END_TEST
+
+/* A public key object labelled "noid-ed" holding another Ed25519 key: what a failed
+ * re-generation or an import by hand may leave behind. */
+static CK_RV
+stale_pub(CK_FUNCTION_LIST_PTR fl, CK_SESSION_HANDLE s, void *arg)
+{
+	static const char label[] = "noid-ed";
+	CK_OBJECT_CLASS cls = CKO_PUBLIC_KEY;
+	CK_KEY_TYPE kt = CKK_EC_EDWARDS;
+	CK_BBOOL yes = CK_TRUE;
+	unsigned char point[34] = {0x04, 32};
+	CK_ATTRIBUTE t[] = {
+	    {CKA_CLASS, &cls, sizeof(cls)},
+	    {CKA_KEY_TYPE, &kt, sizeof(kt)},
+	    {CKA_TOKEN, &yes, sizeof(yes)},
+	    {CKA_VERIFY, &yes, sizeof(yes)},
+	    {CKA_LABEL, (void *)label, sizeof(label) - 1},
+	    {CKA_EC_PARAMS, (void *)ed25519_oid, sizeof(ed25519_oid)},
+	    {CKA_EC_POINT, point, sizeof(point)},
+	};
+	CK_OBJECT_HANDLE h;
+
+	memcpy(point + 2, arg, 32);
+	return fl->C_CreateObject(s, t, sizeof(t) / sizeof(t[0]), &h);
+}
+
+/* L13: an Ed25519 key without CKA_ID has its public key looked up by label; a second public
+ * object with that label must be refused, naming label and token, not guessed between. */
+START_TEST(test_pubkey_stale_label)
+{
+	struct gen g = {"noid-ed", 0, 0, false, false, false, true};
+	p11_token *tok = tl_open(false, 2);
+	EVP_PKEY *other = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519"), *pub = NULL;
+	unsigned char raw[32];
+	size_t rawlen = sizeof(raw);
+	struct p11_error err;
+	p11_key *k;
+
+	generate_as(tok, &g);
+	k = tl_key(tok, "noid-ed");
+	sign_and_verify(tok, k, 3); /* alone, the label finds its own public key */
+	ck_assert_ptr_nonnull(other);
+	ck_assert_int_eq(EVP_PKEY_get_raw_public_key(other, raw, &rawlen), 1);
+	ck_assert_int_eq(p11_token_with_session(tok, true, stale_pub, raw, &err), P11_OK);
+	ck_assert_int_eq(p11_key_public(tok, k, &pub, &err), P11_ERR_KEY_AMBIGUOUS);
+	ck_assert_ptr_null(pub);
+	ck_assert_msg(strstr(err.msg, "\"noid-ed\"") != NULL && strstr(err.msg, "\"dkim\"") != NULL,
+	              "%s", err.msg);
+	ck_assert_int_eq(p11_token_public_key(tok, "noid-ed", &pub, &err), P11_ERR_KEY_AMBIGUOUS);
+	ck_assert_ptr_null(pub);
+	ck_assert_int_eq(p11_key_public_raw_ed25519(tok, k, raw, &err), P11_ERR_KEY_AMBIGUOUS);
+	/* A key with an id is looked up by id: the stale label does not matter to it. */
+	sign_and_verify(tok, tl_key(tok, "dkim-ed"), 4);
+	EVP_PKEY_free(other);
 	p11_token_close(tok);
 }
 END_TEST
@@ -589,10 +663,10 @@ static const struct usage_case {
 	p11_status want;
 	const char *says;
 } usage_cases[] = {
-    {{"use-nosign", 0x70, 0, false, true, false}, P11_ERR_KEY_USAGE, "CKA_SIGN"},
-    {{"use-always", 0x71, 0, false, false, true}, P11_ERR_KEY_USAGE, "CKA_ALWAYS_AUTHENTICATE"},
-    {{"use-loose", 0x72, 0, true, false, false}, P11_ERR_KEY_UNSAFE, "extractable"},
-    {{"use-rsa1024", 0x73, 1024, false, false, false}, P11_ERR_KEY_TYPE, "changed type or size"},
+    {{"use-nosign", 0x70, 0, false, true, false, false}, P11_ERR_KEY_USAGE, "CKA_SIGN"},
+    {{"use-always", 0x71, 0, false, false, true, false}, P11_ERR_KEY_USAGE, "CKA_ALWAYS_AUTHENTICATE"},
+    {{"use-loose", 0x72, 0, true, false, false, false}, P11_ERR_KEY_UNSAFE, "extractable"},
+    {{"use-rsa1024", 0x73, 1024, false, false, false, false}, P11_ERR_KEY_TYPE, "changed type or size"},
 };
 
 START_TEST(test_key_usage)
@@ -606,7 +680,7 @@ START_TEST(test_key_usage)
 	p11_key *k;
 	char swap[16];
 	struct gen good = {swap, (unsigned char)(0x80 + _i), c->g.rsa_bits ? 2048 : 0, false, false,
-	                   false};
+	                   false, false};
 	struct gen bad = c->g;
 
 	snprintf(swap, sizeof(swap), "use-swap%d", _i);
@@ -776,6 +850,7 @@ p11_suite(void)
 	tcase_add_test(tc, test_sign_verify);
 	tcase_add_test(tc, test_ed25519_both_encodings);
 	tcase_add_test(tc, test_rsa_sizes);
+	tcase_add_test(tc, test_pubkey_stale_label);
 	tcase_add_test(tc, test_extractable);
 	tcase_add_test(tc, test_key_lookup_errors);
 	tcase_add_loop_test(tc, test_key_uris, 0, sizeof(uri_cases) / sizeof(uri_cases[0]));
