@@ -71,13 +71,14 @@ tests_dkim_check_dkim_tags_SOURCES = tests/dkim/check_dkim_tags.c
 tests_dkim_check_dkim_tags_CFLAGS = $(DKIM_TEST_CFLAGS)
 tests_dkim_check_dkim_tags_LDADD = $(DKIM_TEST_LIBS)
 
-# The check of an existing signature against dkimpy's (fixtures made by data/make-dkimpy.py).
+# The check of an existing signature against dkimpy's (fixtures made by
+# data/dkimpy/make-dkimpy.py; a folder of their own, as verify.sh signs every data/*.eml).
 check_PROGRAMS += tests/dkim/check_dkim_verify
 TESTS += tests/dkim/check_dkim_verify
 tests_dkim_check_dkim_verify_SOURCES = tests/dkim/check_dkim_verify.c
 tests_dkim_check_dkim_verify_CFLAGS = $(DKIM_TEST_CFLAGS)
 tests_dkim_check_dkim_verify_LDADD = $(DKIM_TEST_LIBS)
-EXTRA_DIST += tests/dkim/data/make-dkimpy.py tests/dkim/data/verify-rsa.key \
-	tests/dkim/data/verify-ed.key tests/dkim/data/dkimpy-rsa-relaxed.eml \
-	tests/dkim/data/dkimpy-rsa-simple.eml tests/dkim/data/dkimpy-ed-relaxed.eml \
-	tests/dkim/data/dkimpy-ed-simple.eml
+EXTRA_DIST += tests/dkim/data/dkimpy/make-dkimpy.py tests/dkim/data/dkimpy/verify-rsa.key \
+	tests/dkim/data/dkimpy/verify-ed.key tests/dkim/data/dkimpy/dkimpy-rsa-relaxed.eml \
+	tests/dkim/data/dkimpy/dkimpy-rsa-simple.eml tests/dkim/data/dkimpy/dkimpy-ed-relaxed.eml \
+	tests/dkim/data/dkimpy/dkimpy-ed-simple.eml

@@ -1,7 +1,7 @@
 /*
  * check_dkim_verify.c: the check of an existing signature of ours (dkim/dkim_verify.h), judged
- * against an independent signer: dkimpy's signatures (tests/dkim/data/dkimpy-*.eml, made by
- * data/make-dkimpy.py with data/verify-{rsa,ed}.key) must verify, and every way of breaking
+ * against an independent signer: dkimpy's signatures (the messages in tests/dkim/data/dkimpy,
+ * made by make-dkimpy.py there with verify-{rsa,ed}.key) must verify, and every way of breaking
  * one (another body, a changed or reordered signed field, a forged b=, another key, c=, l=, a=,
  * tag names in capitals) must give its own verdict. Our own signer's fields, made with the same
  * keys, must verify too (the re-injection case), oversigned or not.
@@ -31,7 +31,7 @@ slurp(const char *name, size_t *len)
 	FILE *f;
 	long n;
 
-	snprintf(path, sizeof(path), "%s/tests/dkim/data/%s", top != NULL ? top : ".", name);
+	snprintf(path, sizeof(path), "%s/tests/dkim/data/dkimpy/%s", top != NULL ? top : ".", name);
 	f = fopen(path, "rb");
 	ck_assert_msg(f != NULL, "cannot open %s", path);
 	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
@@ -56,7 +56,7 @@ load_key(const char *name)
 	EVP_PKEY *k;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/tests/dkim/data/%s", top != NULL ? top : ".", name);
+	snprintf(path, sizeof(path), "%s/tests/dkim/data/dkimpy/%s", top != NULL ? top : ".", name);
 	f = fopen(path, "r");
 	ck_assert_msg(f != NULL, "cannot open %s", path);
 	k = PEM_read_PrivateKey(f, NULL, NULL, NULL);

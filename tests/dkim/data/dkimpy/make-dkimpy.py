@@ -4,7 +4,7 @@ directory without a "dkim" folder in it, when the fixtures must change; the test
 reads them): the message below signed by dkimpy, an independent signer, with verify-rsa.key and
 verify-ed.key, as d=example.com s=rsa / s=ed, in relaxed/relaxed and simple/simple.
 
-usage: make-dkimpy.py DATA-DIR
+usage: make-dkimpy.py DIR   (DIR: tests/dkim/data/dkimpy, which holds the keys)
 """
 import base64
 import subprocess
