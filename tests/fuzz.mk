@@ -41,7 +41,12 @@ tests_fuzz_replay_dnsrec_SOURCES = tests/fuzz/fuzz_dnsrec.c tests/fuzz/replay.c 
 tests_fuzz_replay_dnsrec_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) -DFUZZ_NAME='"dnsrec"'
 tests_fuzz_replay_dnsrec_LDADD = tools/keytool/libdnsrec.la $(OPENSSL_LIBS)
 
-TESTS += tests/fuzz/replay_header tests/fuzz/replay_body tests/fuzz/replay_addr \
+check_PROGRAMS += tests/fuzz/replay_verify
+tests_fuzz_replay_verify_SOURCES = tests/fuzz/fuzz_verify.c tests/fuzz/replay.c tests/fuzz/fuzz.h
+tests_fuzz_replay_verify_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) -DFUZZ_NAME='"verify"'
+tests_fuzz_replay_verify_LDADD = $(FUZZ_REPLAY_LDADD_DKIM)
+
+TESTS += tests/fuzz/replay_verify tests/fuzz/replay_header tests/fuzz/replay_body tests/fuzz/replay_addr \
 	tests/fuzz/replay_message tests/fuzz/replay_conf tests/fuzz/replay_signtable \
 	tests/fuzz/replay_dnsrec
 EXTRA_DIST += tests/fuzz/run.sh tests/fuzz/corpus tests/fuzz/regressions

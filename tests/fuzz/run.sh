@@ -47,17 +47,17 @@ cfg_cflags=$(pkg-config --cflags libconfig)
 cfg_libs=$(pkg-config --libs libconfig)
 
 # The targets: NAME, then the library sources it needs (shell globs from $top).
-targets="header body addr message conf signtable dnsrec"
+targets="header body addr message verify conf signtable dnsrec"
 sources_of() {
 	case $1 in
-	header | body | addr | message) echo "dkim/*.c" ;;
+	header | body | addr | message | verify) echo "dkim/*.c" ;;
 	conf | signtable) echo "config/*.c" ;;
 	dnsrec) echo "tools/keytool/dnsrec_parse.c" ;;
 	esac
 }
 libs_of() {
 	case $1 in
-	header | body | addr | message) echo "$ssl_libs" ;;
+	header | body | addr | message | verify) echo "$ssl_libs" ;;
 	conf | signtable) echo "$cfg_libs" ;;
 	dnsrec) echo "$ssl_libs" ;;
 	esac
