@@ -266,7 +266,7 @@ milter_header(SMFICTX *ctx, char *name, char *raw_value)
 		return ok;
 	s = dkim_signer_header(c->signer, name, value);
 	/* Every field, for the check of a DKIM-Signature of ours at the end of the message. */
-	if (s == DKIM_OK)
+	if (s == DKIM_OK && !c->st->conf->sign.resign)
 		s = dkim_verifier_header(c->verifier, name, value);
 	if (s == DKIM_OK)
 		return ok;

@@ -21,6 +21,7 @@
 struct dkim_verifier {
 	struct dkim_hdrsel hs; /* every field of the message */
 	bool over_limit;
+	bool sig_unkept; /* a DKIM-Signature came past the caps: it may be ours */
 	struct dkim_buf input; /* the header hash input of the field being checked */
 	struct dkim_buf field; /* that field with b= emptied */
 	struct dkim_buf b64;   /* a base64 value without its folding whitespace */
@@ -37,7 +38,7 @@ static const struct {
     [DKIM_VERIFY_ALG] = {"algorithm (a=) does not fit our key", "algorithm"},
     [DKIM_VERIFY_BODY] = {"body hash (bh=) does not match this body", "bad_body_hash"},
     [DKIM_VERIFY_SIGNATURE] = {"signature (b=) does not verify", "bad_signature"},
-    [DKIM_VERIFY_LIMIT] = {"headers beyond the verifier's caps", "too_large"},
+    [DKIM_VERIFY_LIMIT] = {"not checked: headers beyond the verifier's caps", "too_large"},
 };
 
 const char *
@@ -74,14 +75,15 @@ dkim_verifier_header(dkim_verifier *v, const char *name, const char *value)
 
 	if (v == NULL || name == NULL || value == NULL)
 		return DKIM_ERR_INVALID;
-	if (v->over_limit)
-		return DKIM_OK;
-	st = dkim_hdrsel_add(&v->hs, name, value);
-	if (st == DKIM_ERR_LIMIT) {
+	if (!v->over_limit) {
+		st = dkim_hdrsel_add(&v->hs, name, value);
+		if (st != DKIM_ERR_LIMIT)
+			return st;
 		v->over_limit = true;
-		return DKIM_OK;
 	}
-	return st;
+	if (strcasecmp(name, DKIM_VERIFY_SIGNAME) == 0)
+		v->sig_unkept = true;
+	return DKIM_OK;
 }
 
 /* Does tag t of a parsed field equal s (compared without case)? */
@@ -242,9 +244,6 @@ dkim_verifier_check(dkim_verifier *v, const char *domain, const char *selector,
 	if (v == NULL || domain == NULL || selector == NULL || bh == NULL || key == NULL ||
 	    verdict == NULL)
 		return DKIM_ERR_INVALID;
-	*verdict = DKIM_VERIFY_LIMIT;
-	if (v->over_limit)
-		return DKIM_OK;
 	for (i = 0; i < v->hs.n; i++) {
 		const char *f = v->hs.data.p + v->hs.v[i].off;
 
@@ -258,7 +257,10 @@ dkim_verifier_check(dkim_verifier *v, const char *domain, const char *selector,
 		if (dkim_tags_parse(value, len - (size_t)(value - f), &tags) != DKIM_OK ||
 		    !dkim_verify_tag_is(&tags, "d", domain) || !dkim_verify_tag_is(&tags, "s", selector))
 			continue;
-		if ((st = dkim_verify_one(v, i, &tags, body_canon, bh, key, &one)) != DKIM_OK)
+		/* Past the caps an h= may name fields that were not kept: nothing is judged. */
+		if (v->over_limit)
+			one = DKIM_VERIFY_LIMIT;
+		else if ((st = dkim_verify_one(v, i, &tags, body_canon, bh, key, &one)) != DKIM_OK)
 			return st;
 		if (one == DKIM_VERIFY_PASS) {
 			*verdict = DKIM_VERIFY_PASS;
@@ -267,7 +269,7 @@ dkim_verifier_check(dkim_verifier *v, const char *domain, const char *selector,
 		if (first == DKIM_VERIFY_NONE)
 			first = one;
 	}
-	*verdict = first;
+	*verdict = first == DKIM_VERIFY_NONE && v->sig_unkept ? DKIM_VERIFY_LIMIT : first;
 	return DKIM_OK;
 }
 
@@ -277,7 +279,7 @@ dkim_verifier_reset(dkim_verifier *v)
 	if (v == NULL)
 		return;
 	dkim_hdrsel_reset(&v->hs);
-	v->over_limit = false;
+	v->over_limit = v->sig_unkept = false;
 }
 
 void

@@ -13,7 +13,8 @@
  *   Ed25519); the verifier never keeps it.
  * - A dkim_verifier keeps a copy of every header field of the current message (capped as the
  *   signer is: DKIM_MAX_HEADERS fields, DKIM_MAX_HEADER_BYTES bytes), because an h= it did not
- *   write may name any of them. Past the caps it keeps nothing more and every check says
+ *   write may name any of them. Past the caps it keeps nothing more, and a check that finds a
+ *   field with the d= and s= asked for, or any DKIM-Signature it could not keep, says
  *   DKIM_VERIFY_LIMIT: the message is then signed over, never passed.
  * - One thread at a time per verifier; reuse it across messages with dkim_verifier_reset.
  * - Status: DKIM_ERR_NOMEM, DKIM_ERR_SYNTAX (a bad field name, from dkim_verifier_header),
@@ -36,7 +37,7 @@ enum dkim_verdict {
 	DKIM_VERIFY_ALG,       /* a= does not fit the key */
 	DKIM_VERIFY_BODY,      /* bh= is not this body's hash */
 	DKIM_VERIFY_SIGNATURE, /* b= does not verify over these headers */
-	DKIM_VERIFY_LIMIT,     /* the headers passed the verifier's caps: not checked */
+	DKIM_VERIFY_LIMIT,     /* past the verifier's caps: a field that may be ours, not checked */
 };
 
 /* Static English text ("body hash does not match", ...). Never NULL. */

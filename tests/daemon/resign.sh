@@ -91,7 +91,25 @@ dt_expect "action=c signatures=2"
 grep -q "Q6CAPS: a DKIM-Signature" "$T/log" && dt_fail "a field with D= and S= judged as ours"
 dt_log_has "Q6CAPS: signed: "
 
-dt_wait_metric 'p11dkim_messages_signed_over_total 1'
+# More header fields than the verifier keeps (1000; the signer keeps only those it signs):
+# signed, and a DKIM-Signature past the caps is not checked, so it is signed over, never passed.
+{
+	printf 'From: alice@example.com\r\n'
+	i=0
+	while [ $i -lt 1100 ]; do
+		printf 'X-Trace: %d\r\n' $i
+		i=$((i + 1))
+	done
+	printf 'Subject: many\r\n\r\nbody\r\n'
+} >"$M/many"
+dt_send "$T/out.many" "$M/many" -q Q8MANY
+dt_expect "action=c signatures=2"
+grep -q "Q8MANY: a DKIM-Signature" "$T/log" && dt_fail "a message without DKIM-Signature judged"
+sed 's/^Subject: many/DKIM-Signature: v=1; d=example.com; s=rsa; b=x\r\nSubject: many/' "$M/many" >"$M/many-sig"
+dt_send "$T/out.many-sig" "$M/many-sig" -q Q9MANYSIG
+dt_expect "action=c signatures=2"
+dt_log_has "Q9MANYSIG: a DKIM-Signature with d=example.com s=rsa is not ours (not checked: headers beyond the verifier's caps): signing over it"
+dt_wait_metric 'p11dkim_messages_signed_over_total 2'
 dt_stop
 DT_SIGN='canonicalization = "relaxed/relaxed"; resign = true;' dt_conf "$T/p11dkim.conf"
 dt_start "$T/p11dkim.conf"

@@ -311,6 +311,9 @@ START_TEST(test_own)
 }
 END_TEST
 
+/* The body hash of an empty body (relaxed). */
+#define BH_EMPTY "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+
 /* Past the header caps nothing is judged: the daemon then signs over, never passes. */
 START_TEST(test_limit)
 {
@@ -319,18 +322,29 @@ START_TEST(test_limit)
 	size_t i;
 
 	ck_assert_int_eq(dkim_verifier_new(&v), DKIM_OK);
+	ck_assert_int_eq(dkim_verifier_header(v, "DKIM-Signature", " d=example.com; s=rsa; b=x"),
+	                 DKIM_OK);
 	for (i = 0; i < DKIM_MAX_HEADERS + 5; i++)
 		ck_assert_int_eq(dkim_verifier_header(v, "Received", " x"), DKIM_OK);
-	ck_assert_int_eq(dkim_verifier_check(v, "example.com", "rsa", DKIM_CANON_RELAXED,
-	                                     "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=", rsa_key,
-	                                     &out),
+	ck_assert_int_eq(dkim_verifier_check(v, "example.com", "rsa", DKIM_CANON_RELAXED, BH_EMPTY,
+	                                     rsa_key, &out),
+	                 DKIM_OK);
+	ck_assert_int_eq(out, DKIM_VERIFY_LIMIT);
+	/* Not ours, and nothing lost that could be: past the caps still no verdict on it. */
+	ck_assert_int_eq(dkim_verifier_check(v, "example.org", "rsa", DKIM_CANON_RELAXED, BH_EMPTY,
+	                                     rsa_key, &out),
+	                 DKIM_OK);
+	ck_assert_int_eq(out, DKIM_VERIFY_NONE);
+	/* A DKIM-Signature that came past the caps may be ours: not checked, never passed. */
+	ck_assert_int_eq(dkim_verifier_header(v, "dkim-signature", " d=example.org; s=rsa"), DKIM_OK);
+	ck_assert_int_eq(dkim_verifier_check(v, "example.org", "rsa", DKIM_CANON_RELAXED, BH_EMPTY,
+	                                     rsa_key, &out),
 	                 DKIM_OK);
 	ck_assert_int_eq(out, DKIM_VERIFY_LIMIT);
 	/* reset starts over */
 	dkim_verifier_reset(v);
-	ck_assert_int_eq(dkim_verifier_check(v, "example.com", "rsa", DKIM_CANON_RELAXED,
-	                                     "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=", rsa_key,
-	                                     &out),
+	ck_assert_int_eq(dkim_verifier_check(v, "example.com", "rsa", DKIM_CANON_RELAXED, BH_EMPTY,
+	                                     rsa_key, &out),
 	                 DKIM_OK);
 	ck_assert_int_eq(out, DKIM_VERIFY_NONE);
 	ck_assert_int_eq(dkim_verifier_header(v, "Bad Name", " x"), DKIM_ERR_SYNTAX);
