@@ -60,7 +60,7 @@ milter_prepare() {
 	MILTER_RESIGN=2
 	MILTER_LOG=$PF/milter.log
 	MILTER_SAYS_EXTERNAL="not signed: not internal and not authenticated (client 192.0.2.7)"
-	MILTER_SAYS_RESIGN="not signed: already signed by d=example.com"
+	MILTER_SAYS_RESIGN="not signed: already signed by d=example.com s=rsa2026 (verified)"
 	d=$PF/p11dkim
 	mkdir -p "$d"
 	chmod 700 "$d"
