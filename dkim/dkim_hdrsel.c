@@ -7,6 +7,7 @@
 
 #include "dkim/dkim_canon.h"
 #include "dkim/dkim_hdrsel.h"
+#include "dkim/dkim_tags.h"
 
 bool
 dkim_hdrsel_valid_name(const char *name, size_t len, bool for_tag)
@@ -183,30 +184,6 @@ dkim_hdrsel_nth_up(const struct dkim_hdrsel *hs, const char *name, size_t len, s
 	return -1;
 }
 
-static bool
-dkim_hdrsel_fws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-/* The name of an h= list that starts at *p, trimmed; *p moves past its ':', or becomes NULL
- * after the last name. */
-static void
-dkim_hdrsel_hname(const char **p, const char *end, const char **name, size_t *nl)
-{
-	const char *colon = memchr(*p, ':', (size_t)(end - *p));
-
-	if (colon == NULL)
-		colon = end;
-	*name = *p;
-	*nl = (size_t)(colon - *p);
-	while (*nl > 0 && dkim_hdrsel_fws(**name))
-		(*name)++, (*nl)--;
-	while (*nl > 0 && dkim_hdrsel_fws((*name)[*nl - 1]))
-		(*nl)--;
-	*p = colon < end ? colon + 1 : NULL;
-}
-
 /* Mentions of name among the first `upto` names of an h= value. */
 static size_t
 dkim_hdrsel_mentions(const char *h, size_t len, const char *name, size_t nl, size_t upto)
@@ -215,7 +192,7 @@ dkim_hdrsel_mentions(const char *h, size_t len, const char *name, size_t nl, siz
 	size_t pl, j, k = 0;
 
 	for (j = 0; j < upto && q != NULL; j++) {
-		dkim_hdrsel_hname(&q, h + len, &prev, &pl);
+		dkim_tags_list_next(&q, h + len, &prev, &pl);
 		if (pl == nl && strncasecmp(prev, name, nl) == 0)
 			k++;
 	}
@@ -238,7 +215,7 @@ dkim_hdrsel_canon_list(const struct dkim_hdrsel *hs, dkim_canon canon, const cha
 	ssize_t i;
 
 	for (count = 0; p != NULL; count++) {
-		dkim_hdrsel_hname(&p, end, &name, &nl);
+		dkim_tags_list_next(&p, end, &name, &nl);
 		if (!dkim_hdrsel_valid_name(name, nl, true) || count >= DKIM_MAX_HEADERS)
 			return DKIM_ERR_SYNTAX;
 		/* Each earlier mention of the name in h= took one of its instances already. */

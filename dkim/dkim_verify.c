@@ -24,7 +24,6 @@ struct dkim_verifier {
 	bool sig_unkept; /* a DKIM-Signature came past the caps: it may be ours */
 	struct dkim_buf input; /* the header hash input of the field being checked */
 	struct dkim_buf field; /* that field with b= emptied */
-	struct dkim_buf b64;   /* a base64 value without its folding whitespace */
 };
 
 static const struct {
@@ -95,24 +94,23 @@ dkim_verify_tag_is(const struct dkim_tags *tags, const char *t, const char *s)
 	return g != NULL && g->vallen == strlen(s) && strncasecmp(g->val, s, g->vallen) == 0;
 }
 
-/* Decodes a base64 tag value (folding whitespace allowed anywhere) into out (at most max
- * bytes); the length, or -1. */
-static long
-dkim_verify_b64(struct dkim_verifier *v, const struct dkim_tag *g, unsigned char *out, size_t max)
+/* Whether two base64 texts hold the same bytes; ours must be a valid body hash. */
+static dkim_status
+dkim_verify_same_b64(const char *ours, size_t ol, const char *theirs, size_t tl, bool *same)
 {
-	size_t i, pad = 0;
-	int n;
+	unsigned char *a = NULL, *b = NULL;
+	size_t al, bl;
+	int bad;
 
-	v->b64.len = 0;
-	for (i = 0; i < g->vallen; i++)
-		if (!dkim_tags_is_fws(g->val[i]) && dkim_buf_putc(&v->b64, g->val[i]) != DKIM_OK)
-			return -1;
-	if (v->b64.len == 0 || v->b64.len % 4 != 0 || v->b64.len / 4 * 3 > max)
-		return -1;
-	while (pad < 2 && v->b64.p[v->b64.len - 1 - pad] == '=')
-		pad++;
-	n = EVP_DecodeBlock(out, (const unsigned char *)v->b64.p, (int)v->b64.len);
-	return n < 0 || (size_t)n < pad ? -1 : (long)((size_t)n - pad);
+	if (dkim_tags_base64(ours, ol, &a, &al) != 0 || al != DKIM_DIGEST_LEN) {
+		free(a);
+		return DKIM_ERR_INVALID;
+	}
+	bad = dkim_tags_base64(theirs, tl, &b, &bl);
+	*same = bad == 0 && bl == al && memcmp(a, b, al) == 0;
+	free(a);
+	free(b);
+	return DKIM_OK;
 }
 
 /* The header hash input of field i (tags parsed): the fields its h= names, then the field
@@ -139,37 +137,39 @@ dkim_verify_input(struct dkim_verifier *v, size_t i, const struct dkim_tags *tag
 static dkim_status
 dkim_verify_sig(struct dkim_verifier *v, const struct dkim_tag *b, EVP_PKEY *key, bool *ok)
 {
-	unsigned char sig[DKIM_MAX_SIG_BYTES], digest[DKIM_DIGEST_LEN];
+	unsigned char *sig = NULL, digest[DKIM_DIGEST_LEN];
 	bool ed = EVP_PKEY_get_base_id(key) == EVP_PKEY_ED25519;
 	unsigned int dlen = 0;
 	EVP_MD_CTX *ctx;
-	long slen;
+	size_t slen;
 	int r;
 
 	*ok = false;
-	if ((slen = dkim_verify_b64(v, b, sig, sizeof(sig))) <= 0)
+	if (dkim_tags_base64(b->val, b->vallen, &sig, &slen) != 0 || slen == 0 ||
+	    slen > DKIM_MAX_SIG_BYTES) {
+		free(sig);
 		return DKIM_OK;
-	if ((ctx = EVP_MD_CTX_new()) == NULL)
+	}
+	if ((ctx = EVP_MD_CTX_new()) == NULL) {
+		free(sig);
 		return DKIM_ERR_NOMEM;
+	}
 	if (ed) {
 		/* RFC 8463 3: Ed25519 (PureEdDSA) signs the SHA-256 digest, not the input. */
 		if (EVP_Digest(v->input.p, v->input.len, digest, &dlen, EVP_sha256(), NULL) != 1 ||
-		    EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, key) != 1) {
-			EVP_MD_CTX_free(ctx);
-			return DKIM_ERR_CRYPTO;
-		}
-		r = EVP_DigestVerify(ctx, sig, (size_t)slen, digest, dlen);
+		    EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, key) != 1)
+			r = -2;
+		else
+			r = EVP_DigestVerify(ctx, sig, slen, digest, dlen);
+	} else if (EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, key) != 1) {
+		r = -2;
 	} else {
-		if (EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, key) != 1) {
-			EVP_MD_CTX_free(ctx);
-			return DKIM_ERR_CRYPTO;
-		}
-		r = EVP_DigestVerify(ctx, sig, (size_t)slen, (const unsigned char *)v->input.p,
-		                     v->input.len);
+		r = EVP_DigestVerify(ctx, sig, slen, (const unsigned char *)v->input.p, v->input.len);
 	}
 	EVP_MD_CTX_free(ctx);
+	free(sig);
 	*ok = r == 1;
-	return DKIM_OK;
+	return r == -2 ? DKIM_ERR_CRYPTO : DKIM_OK;
 }
 
 /* The verdict on field i, whose tags name our d= and s=. */
@@ -179,12 +179,9 @@ dkim_verify_one(struct dkim_verifier *v, size_t i, const struct dkim_tags *tags,
 {
 	const struct dkim_tag *c = dkim_tags_get(tags, "c"), *h = dkim_tags_get(tags, "h");
 	const struct dkim_tag *bht = dkim_tags_get(tags, "bh");
-	unsigned char theirs[64], ours[64];
-	struct dkim_tag ourtag = {NULL, 0, bh, strlen(bh), bh, strlen(bh)};
-	bool ed = EVP_PKEY_get_base_id(key) == EVP_PKEY_ED25519, ok;
+	bool ed = EVP_PKEY_get_base_id(key) == EVP_PKEY_ED25519, ok, same;
 	dkim_canon hc = DKIM_CANON_SIMPLE, bc = DKIM_CANON_SIMPLE;
 	char ctext[32];
-	long n;
 	dkim_status st;
 
 	*out = DKIM_VERIFY_MALFORMED;
@@ -213,10 +210,9 @@ dkim_verify_one(struct dkim_verifier *v, size_t i, const struct dkim_tags *tags,
 		*out = DKIM_VERIFY_ALG;
 		return DKIM_OK;
 	}
-	if ((n = dkim_verify_b64(v, &ourtag, ours, sizeof(ours))) != DKIM_DIGEST_LEN)
-		return DKIM_ERR_INVALID;
-	if (dkim_verify_b64(v, bht, theirs, sizeof(theirs)) != n ||
-	    memcmp(ours, theirs, (size_t)n) != 0) {
+	if ((st = dkim_verify_same_b64(bh, strlen(bh), bht->val, bht->vallen, &same)) != DKIM_OK)
+		return st;
+	if (!same) {
 		*out = DKIM_VERIFY_BODY;
 		return DKIM_OK;
 	}
@@ -290,6 +286,5 @@ dkim_verifier_free(dkim_verifier *v)
 	dkim_hdrsel_free(&v->hs);
 	dkim_buf_free(&v->input);
 	dkim_buf_free(&v->field);
-	dkim_buf_free(&v->b64);
 	free(v);
 }

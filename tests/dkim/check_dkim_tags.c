@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dkim/dkim_tags.h"
@@ -96,6 +97,56 @@ START_TEST(test_too_many)
 }
 END_TEST
 
+/* Base64 inside a value (b=, bh=, p=): padding required, folding whitespace anywhere. */
+struct b64_case {
+	const char *in;
+	int rc;
+	const char *out;
+};
+
+static const struct b64_case b64_cases[] = {
+    {"", 0, ""},        {"Zg==", 0, "f"},           {"Zm8=", 0, "fo"},
+    {"Zm9v", 0, "foo"}, {"Zm9v YmFy", 0, "foobar"}, {"Zm9vYg", -1, NULL},
+    {"Zg=", -1, NULL},  {"Z===", -1, NULL},         {"Zg==Zg==", -1, NULL},
+    {"Zm9*", -1, NULL},
+};
+
+START_TEST(test_b64_table)
+{
+	const struct b64_case *tc = &b64_cases[_i];
+	unsigned char *out;
+	size_t outlen;
+	int rc;
+
+	rc = dkim_tags_base64(tc->in, strlen(tc->in), &out, &outlen);
+	ck_assert_int_eq(rc, tc->rc);
+	if (rc == 0) {
+		ck_assert_uint_eq(outlen, strlen(tc->out));
+		ck_assert(outlen == 0 || memcmp(out, tc->out, outlen) == 0);
+	}
+	free(out);
+}
+END_TEST
+
+/* A colon list (h=): elements trimmed, empty ones kept for the caller to judge. */
+START_TEST(test_list)
+{
+	static const char h[] = " From : to:\r\n\tSubject ::";
+	static const char *const want[] = {"From", "to", "Subject", "", ""};
+	const char *p = h, *el;
+	size_t len, i = 0;
+
+	while (p != NULL) {
+		dkim_tags_list_next(&p, h + strlen(h), &el, &len);
+		ck_assert_uint_lt(i, 5);
+		ck_assert_uint_eq(len, strlen(want[i]));
+		ck_assert_int_eq(memcmp(el, want[i], len), 0);
+		i++;
+	}
+	ck_assert_uint_eq(i, 5);
+}
+END_TEST
+
 static Suite *
 tags_suite(void)
 {
@@ -105,6 +156,8 @@ tags_suite(void)
 	tcase_add_loop_test(tc, test_tags, 0, (int)(sizeof(tag_cases) / sizeof(tag_cases[0])));
 	tcase_add_test(tc, test_raw);
 	tcase_add_test(tc, test_too_many);
+	tcase_add_loop_test(tc, test_b64_table, 0, (int)(sizeof(b64_cases) / sizeof(b64_cases[0])));
+	tcase_add_test(tc, test_list);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 
 #include "tests/fuzz/fuzz.h"
+#include "dkim/dkim_tags.h"
 #include "tools/keytool/dnsrec_parse.h"
 
 static void
@@ -30,7 +31,7 @@ check_base64_roundtrip(const uint8_t *data, size_t size)
 	if (b64 == NULL)
 		abort();
 	EVP_EncodeBlock(b64, data, (int)size);
-	FUZZ_CHECK(dnsrec_base64_decode((const char *)b64, strlen((char *)b64), &out, &outlen) ==
+	FUZZ_CHECK(dkim_tags_base64((const char *)b64, strlen((char *)b64), &out, &outlen) ==
 	           0);
 	FUZZ_CHECK(outlen == size);
 	FUZZ_CHECK(size == 0 ? out == NULL : memcmp(out, data, size) == 0);
@@ -58,7 +59,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	dnsrec_free(&rec);
 
-	if (dnsrec_base64_decode((const char *)data, size, &out, &outlen) == 0) {
+	if (dkim_tags_base64((const char *)data, size, &out, &outlen) == 0) {
 		FUZZ_CHECK((out == NULL) == (outlen == 0));
 		FUZZ_CHECK(outlen <= size / 4 * 3);
 		free(out);

@@ -52,7 +52,7 @@ sources_of() {
 	case $1 in
 	header | body | addr | message | verify) echo "dkim/*.c" ;;
 	conf | signtable) echo "config/*.c" ;;
-	dnsrec) echo "tools/keytool/dnsrec_parse.c" ;;
+	dnsrec) echo "tools/keytool/dnsrec_parse.c dkim/dkim_tags.c" ;;
 	esac
 }
 libs_of() {

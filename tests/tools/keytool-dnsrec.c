@@ -110,36 +110,6 @@ START_TEST(test_rec_not_terminated)
 }
 END_TEST
 
-struct b64_case {
-	const char *in;
-	int rc;
-	const char *out;
-};
-
-static const struct b64_case b64_cases[] = {
-    {"", 0, ""},        {"Zg==", 0, "f"},           {"Zm8=", 0, "fo"},
-    {"Zm9v", 0, "foo"}, {"Zm9v YmFy", 0, "foobar"}, {"Zm9vYg", -1, NULL},
-    {"Zg=", -1, NULL},  {"Z===", -1, NULL},         {"Zg==Zg==", -1, NULL},
-    {"Zm9*", -1, NULL},
-};
-
-START_TEST(test_b64_table)
-{
-	const struct b64_case *tc = &b64_cases[_i];
-	unsigned char *out;
-	size_t outlen;
-	int rc;
-
-	rc = dnsrec_base64_decode(tc->in, strlen(tc->in), &out, &outlen);
-	ck_assert_int_eq(rc, tc->rc);
-	if (rc == 0) {
-		ck_assert_uint_eq(outlen, strlen(tc->out));
-		ck_assert(outlen == 0 || memcmp(out, tc->out, outlen) == 0);
-	}
-	free(out);
-}
-END_TEST
-
 int
 main(void)
 {
@@ -148,7 +118,6 @@ main(void)
 
 	tcase_add_loop_test(tc, test_rec_table, 0, (int)(sizeof(rec_cases) / sizeof(rec_cases[0])));
 	tcase_add_test(tc, test_rec_not_terminated);
-	tcase_add_loop_test(tc, test_b64_table, 0, (int)(sizeof(b64_cases) / sizeof(b64_cases[0])));
 	suite_add_tcase(s, tc);
 	return check_run(s, NULL);
 }

@@ -60,11 +60,4 @@ void dnsrec_free(struct dnsrec *rec);
 
 const char *dnsrec_strerror(enum dnsrec_status st);
 
-/*
- * Decodes base64 (RFC 4648 alphabet, '=' padding required, whitespace
- * ignored as DKIM allows folding inside p=). Returns 0 and a malloc'ed buffer
- * in *OUT (NULL for empty input), or -1 on invalid input or allocation failure.
- */
-int dnsrec_base64_decode(const char *in, size_t len, unsigned char **out, size_t *outlen);
-
 #endif

@@ -5,6 +5,8 @@
 # without the token code.
 noinst_LTLIBRARIES += tools/keytool/libdnsrec.la
 tools_keytool_libdnsrec_la_SOURCES = tools/keytool/dnsrec_parse.c tools/keytool/dnsrec_parse.h
+# The tag list itself is dkim/'s (dkim_tags.h).
+tools_keytool_libdnsrec_la_LIBADD = dkim/libdkim.la
 # The keytool's modules, shared by the program and its test helpers.
 noinst_LTLIBRARIES += tools/keytool/libkeytool.la
 tools_keytool_libkeytool_la_SOURCES = \
