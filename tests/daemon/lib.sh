@@ -13,6 +13,7 @@
 #   dt_send OUT MSG ARGS  runs dm-send (ARGS: -a ADDR, -u USER, ...); result line in $DT_RESULT
 #   dt_verify FILE N      exactly N signatures, each verified by dkimpy and by libopendkim
 #   dt_log_has TEXT       the log has a line containing TEXT (fixed string)
+#   dt_msg_many F FMT N   a message with N header fields made by printf FMT (0..N-1)
 #   dt_wait_metric LINE   waits up to 5 s for LINE (a whole line) in $T/p11dkim.prom
 #   dt_fail MSG           prints MSG and the log tail, exits 1
 # Each test calls dt_init first; the EXIT trap stops the daemon and removes $T.
@@ -274,6 +275,20 @@ dt_fault() {
 }
 
 # A message file: dt_msg FILE FROM-LINES [BODY]; FROM-LINES are the header lines that decide.
+# dt_msg_many FILE FORMAT N: From, then N fields printf FORMAT with 0..N-1, Subject: many, a body.
+dt_msg_many() {
+	{
+		printf 'From: alice@example.com\r\n'
+		_i=0
+		while [ $_i -lt "$3" ]; do
+			# shellcheck disable=SC2059
+			printf "$2\r\n" $_i
+			_i=$((_i + 1))
+		done
+		printf 'Subject: many\r\n\r\nbody\r\n'
+	} >"$1"
+}
+
 dt_msg() {
 	printf '%b' "$2" >"$1"
 	printf 'To: rcpt@example.net\r\nSubject: test %s\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\nMessage-ID: <%s@example.com>\r\n\r\n%b' \

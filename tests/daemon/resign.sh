@@ -93,15 +93,7 @@ dt_log_has "Q6CAPS: signed: "
 
 # More header fields than the verifier keeps (1000; the signer keeps only those it signs):
 # signed, and a DKIM-Signature past the caps is not checked, so it is signed over, never passed.
-{
-	printf 'From: alice@example.com\r\n'
-	i=0
-	while [ $i -lt 1100 ]; do
-		printf 'X-Trace: %d\r\n' $i
-		i=$((i + 1))
-	done
-	printf 'Subject: many\r\n\r\nbody\r\n'
-} >"$M/many"
+dt_msg_many "$M/many" 'X-Trace: %d' 1100
 dt_send "$T/out.many" "$M/many" -q Q8MANY
 dt_expect "action=c signatures=2"
 grep -q "Q8MANY: a DKIM-Signature" "$T/log" && dt_fail "a message without DKIM-Signature judged"

@@ -122,15 +122,7 @@ dt_verify "$T/out.reinject" 2
 
 # More signed header fields than the signer keeps (1000): it should have been signed, so
 # under on_token_error = tempfail it is tempfailed, never passed unsigned.
-{
-	printf 'From: alice@example.com\r\n'
-	i=0
-	while [ $i -lt 1100 ]; do
-		printf 'Cc: c%d@example.net\r\n' $i
-		i=$((i + 1))
-	done
-	printf 'Subject: many\r\n\r\nbody\r\n'
-} >"$M/many"
+dt_msg_many "$M/many" 'Cc: c%d@example.net' 1100
 dt_send "$T/out.many" "$M/many" -q Q11MANY
 dt_expect "action=y signatures=0 reply=451 4.7.0"
 dt_expect_at_end
