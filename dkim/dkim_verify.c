@@ -217,8 +217,12 @@ dkim_verify_one(struct dkim_verifier *v, size_t i, const struct dkim_tags *tags,
 		return DKIM_OK;
 	}
 	if ((st = dkim_verify_input(v, i, tags, hc)) != DKIM_OK) {
-		/* An h= that is not a list of field names is a malformed field, not our failure. */
-		return st == DKIM_ERR_SYNTAX ? DKIM_OK : st;
+		/* An h= that is not a list of field names is a malformed field, and one that makes
+		 * the input outgrow its cap (naming a huge field twice) is not checked: the message's
+		 * fault, never a reason to fail it. */
+		if (st == DKIM_ERR_LIMIT)
+			*out = DKIM_VERIFY_LIMIT;
+		return st == DKIM_ERR_SYNTAX || st == DKIM_ERR_LIMIT ? DKIM_OK : st;
 	}
 	if ((st = dkim_verify_sig(v, dkim_tags_get(tags, "b"), key, &ok)) != DKIM_OK)
 		return st;
