@@ -38,7 +38,7 @@ struct dkim_hdrsel {
 	size_t nnames;
 	bool oversign;
 	bool keep_all; /* a verifier's store: every field, names unused */
-	size_t from; /* index of From in names */
+	size_t from;   /* index of From in names */
 	struct dkim_buf data;
 	struct dkim_hdr *v;
 	size_t n, cap;
@@ -69,8 +69,8 @@ bool dkim_hdrsel_is(const struct dkim_hdrsel *, size_t i, const char *name, size
  * ignored), the canonical form of that name's next instance counted from the bottom, with CRLF
  * (RFC 6376 5.4.2); a name whose instances are used up adds nothing. DKIM_ERR_SYNTAX: an empty
  * or invalid name, more than DKIM_MAX_HEADERS names. */
-dkim_status dkim_hdrsel_canon_list(const struct dkim_hdrsel *, dkim_canon, const char *h, size_t len,
-                                   struct dkim_buf *out);
+dkim_status dkim_hdrsel_canon_list(const struct dkim_hdrsel *, dkim_canon, const char *h,
+                                   size_t len, struct dkim_buf *out);
 /* How often an h= value names name (without case). */
 size_t dkim_hdrsel_list_count(const char *h, size_t len, const char *name, size_t namelen);
 void dkim_hdrsel_reset(struct dkim_hdrsel *);

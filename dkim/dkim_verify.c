@@ -21,7 +21,7 @@
 struct dkim_verifier {
 	struct dkim_hdrsel hs; /* every field of the message */
 	bool over_limit;
-	bool sig_unkept; /* a DKIM-Signature came past the caps: it may be ours */
+	bool sig_unkept;       /* a DKIM-Signature came past the caps: it may be ours */
 	struct dkim_buf input; /* the header hash input of the field being checked */
 	struct dkim_buf field; /* that field with b= emptied */
 };
@@ -116,8 +116,7 @@ dkim_verify_same_b64(const char *ours, size_t ol, const char *theirs, size_t tl,
 /* The header hash input of field i (tags parsed): the fields its h= names, then the field
  * itself with b= emptied and without its final CRLF (RFC 6376 3.7). */
 static dkim_status
-dkim_verify_input(struct dkim_verifier *v, size_t i, const struct dkim_tags *tags,
-                  dkim_canon hc)
+dkim_verify_input(struct dkim_verifier *v, size_t i, const struct dkim_tags *tags, dkim_canon hc)
 {
 	const struct dkim_tag *h = dkim_tags_get(tags, "h"), *b = dkim_tags_get(tags, "b");
 	const char *f = v->hs.data.p + v->hs.v[i].off;
@@ -127,7 +126,8 @@ dkim_verify_input(struct dkim_verifier *v, size_t i, const struct dkim_tags *tag
 	v->input.len = v->field.len = 0;
 	if ((st = dkim_hdrsel_canon_list(&v->hs, hc, h->val, h->vallen, &v->input)) != DKIM_OK ||
 	    (st = dkim_buf_append(&v->field, f, head)) != DKIM_OK ||
-	    (st = dkim_buf_append(&v->field, b->raw + b->rawlen, len - head - b->rawlen)) != DKIM_OK)
+	    (st = dkim_buf_append(&v->field, b->raw + b->rawlen, len - head - b->rawlen)) !=
+	        DKIM_OK)
 		return st;
 	return dkim_canon_header(&v->input, hc, v->field.p, v->field.len, false);
 }
@@ -164,7 +164,8 @@ dkim_verify_sig(struct dkim_verifier *v, const struct dkim_tag *b, EVP_PKEY *key
 	} else if (EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, key) != 1) {
 		r = -2;
 	} else {
-		r = EVP_DigestVerify(ctx, sig, slen, (const unsigned char *)v->input.p, v->input.len);
+		r = EVP_DigestVerify(ctx, sig, slen, (const unsigned char *)v->input.p,
+		                     v->input.len);
 	}
 	EVP_MD_CTX_free(ctx);
 	free(sig);
@@ -218,8 +219,8 @@ dkim_verify_one(struct dkim_verifier *v, size_t i, const struct dkim_tags *tags,
 	}
 	if ((st = dkim_verify_input(v, i, tags, hc)) != DKIM_OK) {
 		/* An h= that is not a list of field names is a malformed field, and one that makes
-		 * the input outgrow its cap (naming a huge field twice) is not checked: the message's
-		 * fault, never a reason to fail it. */
+		 * the input outgrow its cap (naming a huge field twice) is not checked: the
+		 * message's fault, never a reason to fail it. */
 		if (st == DKIM_ERR_LIMIT)
 			*out = DKIM_VERIFY_LIMIT;
 		return st == DKIM_ERR_SYNTAX || st == DKIM_ERR_LIMIT ? DKIM_OK : st;
@@ -255,7 +256,8 @@ dkim_verifier_check(dkim_verifier *v, const char *domain, const char *selector,
 		/* Stored as "name:value" (dkim_hdrsel_is found the colon). */
 		value = (const char *)memchr(f, ':', len) + 1;
 		if (dkim_tags_parse(value, len - (size_t)(value - f), &tags) != DKIM_OK ||
-		    !dkim_verify_tag_is(&tags, "d", domain) || !dkim_verify_tag_is(&tags, "s", selector))
+		    !dkim_verify_tag_is(&tags, "d", domain) ||
+		    !dkim_verify_tag_is(&tags, "s", selector))
 			continue;
 		/* Past the caps an h= may name fields that were not kept: nothing is judged. */
 		if (v->over_limit)

@@ -39,10 +39,11 @@ p11_pubkey_object(p11_token *tok, CK_SESSION_HANDLE s, const p11_key *k, CK_OBJE
 	if (rv != CKR_OK || n == 0)
 		return P11_ERR_KEY_NOT_FOUND;
 	if (n > 1) {
-		p11_err_set(err, P11_ERR_KEY_AMBIGUOUS, 0,
-		            "token \"%s\": more than one public key object with the %s of key \"%s\": "
-		            "cannot tell which one is its own (remove the stale one)",
-		            tok->label, k->id_len > 0 ? "id" : "label", k->label);
+		p11_err_set(
+		    err, P11_ERR_KEY_AMBIGUOUS, 0,
+		    "token \"%s\": more than one public key object with the %s of key \"%s\": "
+		    "cannot tell which one is its own (remove the stale one)",
+		    tok->label, k->id_len > 0 ? "id" : "label", k->label);
 		return P11_ERR_KEY_AMBIGUOUS;
 	}
 	*out = found[0];

@@ -124,8 +124,8 @@ judge(const char *msg, const char *dom, dkim_canon bc, const char *sel, EVP_PKEY
 	ck_assert_int_eq(dkim_signer_add(s, DKIM_ALG_RSA_SHA256, "example.com", "x", NULL, NULL),
 	                 DKIM_OK);
 	ck_assert_int_eq(dkim_signer_end(s), DKIM_OK);
-	ck_assert_int_eq(
-	    dkim_verifier_check(vf, dom, sel, bc, dkim_signer_bodyhash(s), key, &v), DKIM_OK);
+	ck_assert_int_eq(dkim_verifier_check(vf, dom, sel, bc, dkim_signer_bodyhash(s), key, &v),
+	                 DKIM_OK);
 	dkim_message_free(m);
 	dkim_signer_free(s);
 	dkim_verifier_free(vf);
@@ -160,33 +160,33 @@ static const struct vcase vcases[] = {
     {"dkimpy-rsa-simple.eml", "Hello  there", "Hello there", DKIM_CANON_SIMPLE, "rsa", 0,
      DKIM_VERIFY_BODY, NULL},
     /* A changed signed field, an unsigned one, two signed instances swapped. */
-    {"dkimpy-rsa-relaxed.eml", "Subject: a folded", "Subject: b folded", DKIM_CANON_RELAXED,
-     "rsa", 0, DKIM_VERIFY_SIGNATURE, NULL},
+    {"dkimpy-rsa-relaxed.eml", "Subject: a folded", "Subject: b folded", DKIM_CANON_RELAXED, "rsa",
+     0, DKIM_VERIFY_SIGNATURE, NULL},
     {"dkimpy-ed-relaxed.eml", "X-Extra: named", "X-Extra: Named", DKIM_CANON_RELAXED, "ed", 0,
      DKIM_VERIFY_SIGNATURE, NULL},
-    {"dkimpy-rsa-relaxed.eml", "Received: from a", "Received: from z", DKIM_CANON_RELAXED,
-     "rsa", 0, DKIM_VERIFY_PASS, NULL},
+    {"dkimpy-rsa-relaxed.eml", "Received: from a", "Received: from z", DKIM_CANON_RELAXED, "rsa", 0,
+     DKIM_VERIFY_PASS, NULL},
     {"dkimpy-rsa-simple.eml", "To: bob@example.org\r\n", "To: carol@example.org\r\n",
      DKIM_CANON_SIMPLE, "rsa", 0, DKIM_VERIFY_SIGNATURE, NULL},
     /* An added Cc: dkimpy signed its absence. */
-    {"dkimpy-rsa-relaxed.eml", "Date:", "Cc: eve@example.net\r\nDate:", DKIM_CANON_RELAXED,
-     "rsa", 0, DKIM_VERIFY_SIGNATURE, NULL},
+    {"dkimpy-rsa-relaxed.eml", "Date:", "Cc: eve@example.net\r\nDate:", DKIM_CANON_RELAXED, "rsa",
+     0, DKIM_VERIFY_SIGNATURE, NULL},
     /* Forged b= (well-formed base64 of the right size, wrong bytes). */
-    {"dkimpy-ed-relaxed.eml", " b=", " b=AAAA", DKIM_CANON_RELAXED, "ed", 0,
-     DKIM_VERIFY_SIGNATURE, NULL},
+    {"dkimpy-ed-relaxed.eml", " b=", " b=AAAA", DKIM_CANON_RELAXED, "ed", 0, DKIM_VERIFY_SIGNATURE,
+     NULL},
     /* Another key: our selector on someone else's signature. */
-    {"dkimpy-rsa-relaxed.eml", NULL, NULL, DKIM_CANON_RELAXED, "rsa", 1,
-     DKIM_VERIFY_SIGNATURE, NULL},
+    {"dkimpy-rsa-relaxed.eml", NULL, NULL, DKIM_CANON_RELAXED, "rsa", 1, DKIM_VERIFY_SIGNATURE,
+     NULL},
     /* Not ours to judge: another body canonicalization, a length limit, the wrong a=. */
     {"dkimpy-rsa-relaxed.eml", NULL, NULL, DKIM_CANON_SIMPLE, "rsa", 0, DKIM_VERIFY_CANON, NULL},
     {"dkimpy-rsa-relaxed.eml", "q=dns/txt;", "q=dns/txt; l=5;", DKIM_CANON_RELAXED, "rsa", 0,
      DKIM_VERIFY_LENGTH, NULL},
     {"dkimpy-ed-relaxed.eml", NULL, NULL, DKIM_CANON_RELAXED, "ed", 1, DKIM_VERIFY_ALG, NULL},
     /* Malformed: no v=1, bh= missing, From not signed, a tag twice, h= not a name list. */
-    {"dkimpy-rsa-relaxed.eml", "v=1;", "v=2;", DKIM_CANON_RELAXED, "rsa", 0,
-     DKIM_VERIFY_MALFORMED, NULL},
-    {"dkimpy-rsa-relaxed.eml", "bh=", "xh=", DKIM_CANON_RELAXED, "rsa", 0,
-     DKIM_VERIFY_MALFORMED, NULL},
+    {"dkimpy-rsa-relaxed.eml", "v=1;", "v=2;", DKIM_CANON_RELAXED, "rsa", 0, DKIM_VERIFY_MALFORMED,
+     NULL},
+    {"dkimpy-rsa-relaxed.eml", "bh=", "xh=", DKIM_CANON_RELAXED, "rsa", 0, DKIM_VERIFY_MALFORMED,
+     NULL},
     {"dkimpy-rsa-relaxed.eml", "h=from :", "h=sender :", DKIM_CANON_RELAXED, "rsa", 0,
      DKIM_VERIFY_MALFORMED, NULL},
     {"dkimpy-rsa-relaxed.eml", "h=from :", "h=from : :", DKIM_CANON_RELAXED, "rsa", 0,
@@ -291,13 +291,15 @@ START_TEST(test_own)
 		const char *sel = k == 0 ? "rsa" : "ed";
 		char *signed_msg = sign_own(own_msg, c[0], c[1], oversign, keys[k]);
 
-		ck_assert_int_eq(judge(signed_msg, "example.com", c[1], sel, keys[k]), DKIM_VERIFY_PASS);
+		ck_assert_int_eq(judge(signed_msg, "example.com", c[1], sel, keys[k]),
+		                 DKIM_VERIFY_PASS);
 		/* The two To swapped: bottom-up selection must notice. */
 		mutate(&signed_msg, "To: bob@example.org", "To: dave@example.org");
-		ck_assert_int_eq(judge(signed_msg, "example.com", c[1], sel, keys[k]), DKIM_VERIFY_SIGNATURE);
+		ck_assert_int_eq(judge(signed_msg, "example.com", c[1], sel, keys[k]),
+		                 DKIM_VERIFY_SIGNATURE);
 		free(signed_msg);
-		/* One more To above the others: oversigned, its absence was signed; else h= takes the
-		 * two lowest To fields, which did not change. */
+		/* One more To above the others: oversigned, its absence was signed; else h= takes
+		 * the two lowest To fields, which did not change. */
 		signed_msg = sign_own(own_msg, c[0], c[1], oversign, keys[k]);
 		mutate(&signed_msg, "\r\nFrom: Alice", "\r\nTo: eve@example.net\r\nFrom: Alice");
 		ck_assert_int_eq(judge(signed_msg, "example.com", c[1], sel, keys[k]),
@@ -336,7 +338,8 @@ START_TEST(test_limit)
 	                 DKIM_OK);
 	ck_assert_int_eq(out, DKIM_VERIFY_NONE);
 	/* A DKIM-Signature that came past the caps may be ours: not checked, never passed. */
-	ck_assert_int_eq(dkim_verifier_header(v, "dkim-signature", " d=example.org; s=rsa"), DKIM_OK);
+	ck_assert_int_eq(dkim_verifier_header(v, "dkim-signature", " d=example.org; s=rsa"),
+	                 DKIM_OK);
 	ck_assert_int_eq(dkim_verifier_check(v, "example.org", "rsa", DKIM_CANON_RELAXED, BH_EMPTY,
 	                                     rsa_key, &out),
 	                 DKIM_OK);
@@ -348,9 +351,9 @@ START_TEST(test_limit)
 	                 DKIM_OK);
 	ck_assert_int_eq(out, DKIM_VERIFY_NONE);
 	ck_assert_int_eq(dkim_verifier_header(v, "Bad Name", " x"), DKIM_ERR_SYNTAX);
-	ck_assert_int_eq(dkim_verifier_check(v, "example.com", "rsa", DKIM_CANON_RELAXED, "x",
-	                                     NULL, &out),
-	                 DKIM_ERR_INVALID);
+	ck_assert_int_eq(
+	    dkim_verifier_check(v, "example.com", "rsa", DKIM_CANON_RELAXED, "x", NULL, &out),
+	    DKIM_ERR_INVALID);
 	ck_assert_str_eq(dkim_verdict_name(DKIM_VERIFY_BODY), "bad_body_hash");
 	dkim_verifier_free(v);
 }
@@ -368,8 +371,9 @@ START_TEST(test_input_cap)
 
 	sig = malloc(big + 256);
 	ck_assert_ptr_nonnull(sig);
-	o = (size_t)sprintf(sig, " v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.com; s=rsa; "
-	                         "h=From:DKIM-Signature:DKIM-Signature; bh=%s; b=AAAA; z=",
+	o = (size_t)sprintf(sig,
+	                    " v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.com; s=rsa; "
+	                    "h=From:DKIM-Signature:DKIM-Signature; bh=%s; b=AAAA; z=",
 	                    BH_EMPTY);
 	for (i = o; i < big; i++)
 		sig[i] = 'y';

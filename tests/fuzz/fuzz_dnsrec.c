@@ -31,8 +31,7 @@ check_base64_roundtrip(const uint8_t *data, size_t size)
 	if (b64 == NULL)
 		abort();
 	EVP_EncodeBlock(b64, data, (int)size);
-	FUZZ_CHECK(dkim_tags_base64((const char *)b64, strlen((char *)b64), &out, &outlen) ==
-	           0);
+	FUZZ_CHECK(dkim_tags_base64((const char *)b64, strlen((char *)b64), &out, &outlen) == 0);
 	FUZZ_CHECK(outlen == size);
 	FUZZ_CHECK(size == 0 ? out == NULL : memcmp(out, data, size) == 0);
 	free(out);

@@ -664,9 +664,13 @@ static const struct usage_case {
 	const char *says;
 } usage_cases[] = {
     {{"use-nosign", 0x70, 0, false, true, false, false}, P11_ERR_KEY_USAGE, "CKA_SIGN"},
-    {{"use-always", 0x71, 0, false, false, true, false}, P11_ERR_KEY_USAGE, "CKA_ALWAYS_AUTHENTICATE"},
+    {{"use-always", 0x71, 0, false, false, true, false},
+     P11_ERR_KEY_USAGE,
+     "CKA_ALWAYS_AUTHENTICATE"},
     {{"use-loose", 0x72, 0, true, false, false, false}, P11_ERR_KEY_UNSAFE, "extractable"},
-    {{"use-rsa1024", 0x73, 1024, false, false, false, false}, P11_ERR_KEY_TYPE, "changed type or size"},
+    {{"use-rsa1024", 0x73, 1024, false, false, false, false},
+     P11_ERR_KEY_TYPE,
+     "changed type or size"},
 };
 
 START_TEST(test_key_usage)
@@ -679,8 +683,8 @@ START_TEST(test_key_usage)
 	unsigned n;
 	p11_key *k;
 	char swap[16];
-	struct gen good = {swap, (unsigned char)(0x80 + _i), c->g.rsa_bits ? 2048 : 0, false, false,
-	                   false, false};
+	struct gen good = {
+	    swap, (unsigned char)(0x80 + _i), c->g.rsa_bits ? 2048 : 0, false, false, false, false};
 	struct gen bad = c->g;
 
 	snprintf(swap, sizeof(swap), "use-swap%d", _i);

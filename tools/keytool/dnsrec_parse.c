@@ -138,8 +138,8 @@ dnsrec_syntax(struct dnsrec *rec, const struct dkim_tags *t)
 
 	switch (t->error) {
 	case DKIM_TAGS_DUPLICATE:
-		dnsrec_detail(rec, "tag %.*s= appears twice", (int)(dup->namelen > 32 ? 32 : dup->namelen),
-		              dup->name);
+		dnsrec_detail(rec, "tag %.*s= appears twice",
+		              (int)(dup->namelen > 32 ? 32 : dup->namelen), dup->name);
 		return DNSREC_EDUPTAG;
 	case DKIM_TAGS_TOO_MANY:
 		dnsrec_detail(rec, "more than %d tags", DKIM_TAGS_MAX);
