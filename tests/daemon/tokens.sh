@@ -136,6 +136,23 @@ back_within() {
 }
 back_within device_error 30
 
+# No token holding the keys works: only then does on_token_error (tempfail) apply; both come
+# back once they sign again.
+dt_fault "fail_sign 100000 0x30"
+dt_send "$T/none.out" "$T/msg" -q NONE -t 60000
+dt_expect "action=y signatures=0 reply=451 4.7.0"
+grep -q 'NONE: .*token' "$T/log" || dt_fail "no log line for the message no token could sign"
+dt_fault reset
+_i=0
+while [ "$(grep -c 'is back in the rotation' "$T/log")" -lt "$((n0 + 2))" ] && [ $_i -lt 60 ]; do
+	sleep 0.1
+	_i=$((_i + 1))
+done
+[ $_i -lt 60 ] || dt_fail "the tokens did not both come back after failing together"
+n0=$(grep -c 'is back in the rotation' "$T/log")
+dt_send "$T/both.out" "$T/msg" -q BOTH
+dt_expect "action=c signatures=2"
+
 # Absent for 3 s under load, then present again: out, then back within 2 s of its return.
 dt_fault "token dkim-b" "absent_ms 3000"
 load absent 8 100
