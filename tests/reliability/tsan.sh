@@ -4,7 +4,8 @@
 # run by tests/run.sh after the other two; P11DKIM_SKIP_TSAN=1 skips it there), then runs
 #   1. the pool test (tests/pkcs11/p11-pool-test: threads x signs over few sessions, every
 #      fault of the fault module) on a fresh SoftHSM token;
-#   2. the daemon end to end: tests/daemon/sign.sh, and tests/reliability/faultload.sh with
+#   2. the daemon end to end: tests/daemon/sign.sh, tests/daemon/tokens.sh (two tokens: the
+#      balance, failover and the watcher threads), and tests/reliability/faultload.sh with
 #      reduced counts (64 connections through the fault module: failed signs, closed
 #      sessions, an absent token, a slow token).
 # TSAN_OPTIONS log_path keeps every report in _build/tsan/tsan-reports/ (exitcode=0: the tests
@@ -30,7 +31,7 @@ if [ ! -f Makefile ]; then
 	}
 fi
 make -s -j2 tests/lib/p11fault.la tests/pkcs11/p11-pool-test daemon/p11dkim \
-	tests/daemon/dm-send tools/p11dkim-load >make.out 2>&1 || {
+	tests/daemon/dm-send tools/p11dkim-load tools/p11dkim-keytool >make.out 2>&1 || {
 	cat make.out
 	exit 1
 }
@@ -60,7 +61,7 @@ if command -v setarch >/dev/null 2>&1 && setarch "$(uname -m)" -R true 2>/dev/nu
 fi
 status=0
 for t in "$top/tests/pkcs11/p11-test.sh p11-pool-test" "$top/tests/daemon/sign.sh" \
-	"$top/tests/reliability/faultload.sh"; do
+	"$top/tests/daemon/tokens.sh" "$top/tests/reliability/faultload.sh"; do
 	echo "=== tsan: $t"
 	st=0
 	# shellcheck disable=SC2086
