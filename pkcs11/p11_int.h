@@ -194,6 +194,8 @@ p11_status p11_token_with_session(p11_token *, bool rw, p11_session_fn fn, void 
 p11_status p11_token_acquire(p11_token *, struct p11_pool_slot **, struct p11_error *err);
 void p11_token_release(p11_token *, struct p11_pool_slot *);
 uint64_t p11_now_ms(void);
+/* CLOCK_MONOTONIC now + ms, for timed waits (sem_clockwait, condition variables on that clock). */
+void p11_deadline_ms(unsigned ms, struct timespec *out);
 
 /* --- p11_sign.c --- */
 struct p11_sign_how {

@@ -253,13 +253,7 @@ p11_module_reinit(struct p11_module *m, uint64_t seen_gen, struct p11_error *err
 		st = P11_ERR_TOKEN_GONE;
 	}
 	/* Back off either way: a token that keeps failing is not re-initialised in a loop. */
-	m->next_reinit = now;
-	m->next_reinit.tv_sec += m->backoff_ms / 1000;
-	m->next_reinit.tv_nsec += (long)(m->backoff_ms % 1000) * 1000000L;
-	if (m->next_reinit.tv_nsec >= 1000000000L) {
-		m->next_reinit.tv_sec++;
-		m->next_reinit.tv_nsec -= 1000000000L;
-	}
+	p11_deadline_ms(m->backoff_ms, &m->next_reinit);
 	if (rv == CKR_OK)
 		m->backoff_ms = P11_REINIT_BACKOFF_MIN_MS;
 	else if ((m->backoff_ms *= 2) > P11_REINIT_BACKOFF_MAX_MS)

@@ -100,13 +100,7 @@ p11_pool_borrow_for(struct p11_pool *p, unsigned timeout_ms)
 	struct timespec deadline;
 
 	if (sem_trywait(&p->free) != 0) {
-		clock_gettime(CLOCK_MONOTONIC, &deadline);
-		deadline.tv_sec += timeout_ms / 1000;
-		deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-		if (deadline.tv_nsec >= 1000000000L) {
-			deadline.tv_sec++;
-			deadline.tv_nsec -= 1000000000L;
-		}
+		p11_deadline_ms(timeout_ms, &deadline);
 		while (sem_clockwait(&p->free, CLOCK_MONOTONIC, &deadline) != 0)
 			if (errno != EINTR)
 				return NULL;

@@ -25,13 +25,7 @@ p11_set_nap(struct p11_set_member *m, unsigned ms)
 {
 	struct timespec until;
 
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += ms / 1000;
-	until.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	p11_deadline_ms(ms, &until);
 	pthread_mutex_lock(&m->mu);
 	while (!atomic_load(&m->set->closing) &&
 	       pthread_cond_timedwait(&m->wake, &m->mu, &until) == 0 &&

@@ -23,6 +23,18 @@ p11_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+void
+p11_deadline_ms(unsigned ms, struct timespec *out)
+{
+	clock_gettime(CLOCK_MONOTONIC, out);
+	out->tv_sec += ms / 1000;
+	out->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (out->tv_nsec >= 1000000000L) {
+		out->tv_sec++;
+		out->tv_nsec -= 1000000000L;
+	}
+}
+
 /* Copies a blank-padded Cryptoki string into a C string without the trailing blanks. */
 static void
 p11_token_unpad(char *dst, const unsigned char *src, size_t len)
