@@ -407,11 +407,3 @@ p11_set_stats(const p11_set *set, struct p11_stats *out)
 			out->reinits += s.reinits;
 	}
 }
-
-void
-p11_set_keepalive(p11_set *set)
-{
-	for (size_t i = 0; i < set->n; i++)
-		if (atomic_load(&set->m[i].in_rotation))
-			p11_token_keepalive(set->m[i].tok);
-}

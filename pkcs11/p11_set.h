@@ -107,7 +107,5 @@ struct p11_set_member_stats {
 void p11_set_member_stats(const p11_set *, size_t i, struct p11_set_member_stats *);
 /* The tokens' counters added up, each module's re-initialisations counted once. */
 void p11_set_stats(const p11_set *, struct p11_stats *);
-/* p11_token_keepalive() on every token in the rotation. */
-void p11_set_keepalive(p11_set *);
 
 #endif
