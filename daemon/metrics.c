@@ -284,14 +284,15 @@ metrics_member_series(const struct metrics *m, FILE *fp, const char *name, const
 		metrics_label_value(fp, t->token);
 		fputs("\",serial=\"", fp);
 		metrics_label_value(fp, t->serial);
-		fputs("\"} ", fp);
+		fputs("\"}", fp);
 		switch (f) {
-		case MM_IN_ROTATION: fprintf(fp, "%u\n", t->in_rotation); break;
-		case MM_OUTSTANDING: fprintf(fp, "%u\n", t->outstanding); break;
-		case MM_SESSIONS: fprintf(fp, "%u\n", t->sessions); break;
-		case MM_SIGNS: fprintf(fp, "%" PRIu64 "\n", t->signs); break;
-		case MM_FAILURES: fprintf(fp, "%" PRIu64 "\n", t->failures); break;
-		case MM_LEFT: fprintf(fp, "%" PRIu64 "\n", t->left); break;
+		case MM_IN_ROTATION: fprintf(fp, " %u\n", t->in_rotation); break;
+		case MM_OUTSTANDING: fprintf(fp, " %u\n", t->outstanding); break;
+		case MM_SESSIONS: fprintf(fp, " %u\n", t->sessions); break;
+		case MM_SIGNS: fprintf(fp, " %" PRIu64 "\n", t->signs); break;
+		case MM_FAILURES: fprintf(fp, " %" PRIu64 "\n", t->failures); break;
+		case MM_LEFT: fprintf(fp, " %" PRIu64 "\n", t->left); break;
+		/* "NAME SUFFIX value": with both empty, the one space before the value. */
 		case MM_SIGN_SECONDS: metrics_print_seconds(fp, "", "", t->sign_ns); break;
 		}
 	}

@@ -446,6 +446,44 @@ START_TEST(process_cpu)
 }
 END_TEST
 
+/* Per-token series (issue 15): one sample per token, labelled by label and serial, a label's
+ * quote and backslash escaped as the exposition format wants. */
+START_TEST(members_labelled)
+{
+	struct metrics *m = metrics_new(reasons, NREASONS);
+	struct metrics_member v[2];
+	struct parsed ps;
+
+	memset(v, 0, sizeof(v));
+	snprintf(v[0].token, sizeof(v[0].token), "dkim-a");
+	snprintf(v[0].serial, sizeof(v[0].serial), "01");
+	v[0].in_rotation = 1;
+	v[0].signs = 7;
+	v[0].sign_ns = 1500000000u;
+	snprintf(v[1].token, sizeof(v[1].token), "b\"q\\");
+	snprintf(v[1].serial, sizeof(v[1].serial), "02");
+	v[1].outstanding = 3;
+	v[1].failures = 2;
+	v[1].left = 1;
+	metrics_set_members(m, v, 2);
+	ck_assert_int_eq(metrics_write(m, path), 0);
+	parse_file(&ps, path);
+	ck_assert(value(&ps, "p11dkim_tokens_in_rotation{token=\"dkim-a\",serial=\"01\"}") == 1);
+	ck_assert(value(&ps, "p11dkim_tokens_signatures_total{token=\"dkim-a\",serial=\"01\"}") == 7);
+	ck_assert(value(&ps, "p11dkim_tokens_sign_seconds_total{token=\"dkim-a\",serial=\"01\"}") ==
+	          1.5);
+	ck_assert(value(&ps, "p11dkim_tokens_in_rotation{token=\"b\\\"q\\\\\",serial=\"02\"}") == 0);
+	ck_assert(value(&ps,
+	                "p11dkim_tokens_operations_outstanding{token=\"b\\\"q\\\\\",serial=\"02\"}") ==
+	          3);
+	ck_assert(value(&ps, "p11dkim_tokens_failovers_total{token=\"b\\\"q\\\\\",serial=\"02\"}") ==
+	          2);
+	ck_assert(value(&ps,
+	                "p11dkim_tokens_left_rotation_total{token=\"b\\\"q\\\\\",serial=\"02\"}") == 1);
+	metrics_free(m);
+}
+END_TEST
+
 START_TEST(bad_reasons)
 {
 	static const char *const quote[] = {"ok", "bad\"quote"};
@@ -514,6 +552,7 @@ metrics_suite(void)
 	tcase_add_test(tc, threads_lose_nothing);
 	tcase_add_test(tc, write_errors);
 	tcase_add_test(tc, bad_reasons);
+	tcase_add_test(tc, members_labelled);
 	tcase_add_test(tc, process_cpu);
 	suite_add_tcase(s, tc);
 	return s;
