@@ -81,6 +81,21 @@ run big2 --socket "unix:$T/relaxed.sock" --messages 4 --message "$T/big.eml" \
 expect big2 signatures -eq 4
 verify "$T/big2-out.eml"
 
+# A chain of two milters (several --socket), as Postfix calls each in turn: every message goes
+# through both, so two signatures each; --print applies both milters' changes.
+run chain --socket "unix:$T/relaxed.sock" --socket "inet:$port@127.0.0.1" --conns 2 --messages 10 \
+	--message "$T/m1.eml" --print "$T/chain.eml" --fail-on-error
+expect chain messages -eq 10
+expect chain signatures -eq 20
+expect chain connections -eq 4
+expect chain errors -eq 0
+echo "$T/chain.eml 2" >>"$T/verify.list"
+# The second milter absent: each message is an error, none is counted as passed.
+run chain-absent --socket "unix:$T/relaxed.sock" --socket "unix:$T/absent.sock" --messages 3 \
+	--message "$T/m1.eml"
+expect chain-absent errors -eq 3
+expect chain-absent messages -eq 0
+
 # Timed run: whatever got through was signed.
 run timed --socket "unix:$T/relaxed.sock" --conns 2 --seconds 1 --message "$T/m1.eml"
 expect timed messages -gt 0
@@ -143,8 +158,9 @@ for args in "--messages 1" "--socket unix:/x --message /nonexistent" \
 	[ "$rc" = 2 ] || { echo "FAIL: p11dkim-load $args: exit $rc, expected 2"; fail=1; }
 done
 
-# Every --print output above carries one signature that dkimpy verifies.
-[ "$(wc -l <"$T/verify.list")" = 5 ] || { echo "FAIL: verify list"; fail=1; }
+# Every --print output above carries its signatures (one, two for the chain), and dkimpy
+# verifies them.
+[ "$(wc -l <"$T/verify.list")" = 6 ] || { echo "FAIL: verify list"; fail=1; }
 $VERIFY --list "$T/verify.list" || { echo "FAIL: dkimpy did not verify every output"; fail=1; }
 
 exit $fail

@@ -71,12 +71,21 @@ load_error(struct load_ctx *ctx, struct load_worker *w, const char *what)
 	pthread_mutex_unlock(&ctx->lock);
 }
 
+/* One message's answers from each milter of the chain: the signatures of all, the answer of the
+ * first milter that did more than continue or accept (the MTA stops there), else the last. */
 static void
-load_count(struct load_counts *c, const struct mc_result *res)
+load_count(struct load_counts *c, const struct mc_result *res, size_t n)
 {
+	const struct mc_result *fin = &res[n - 1];
+	size_t j;
+
 	c->messages++;
-	c->signatures += mc_result_count_added(res, "DKIM-Signature");
-	switch (res->action) {
+	for (j = 0; j < n; j++) {
+		c->signatures += mc_result_count_added(&res[j], "DKIM-Signature");
+		if (res[j].action != 'c' && res[j].action != 'a' && fin == &res[n - 1])
+			fin = &res[j];
+	}
+	switch (fin->action) {
 	case 'c':
 		c->continued++;
 		break;
@@ -90,7 +99,7 @@ load_count(struct load_counts *c, const struct mc_result *res)
 		c->discards++;
 		break;
 	case 'y':
-		if (res->reply != NULL && res->reply[0] == '5')
+		if (fin->reply != NULL && fin->reply[0] == '5')
 			c->rejects++;
 		else
 			c->tempfails++;
@@ -101,19 +110,70 @@ load_count(struct load_counts *c, const struct mc_result *res)
 	}
 }
 
+/* Writes the message with every milter's changes, in chain order (each milter saw the message
+ * as received, as p11dkim-load sends it; Postfix applies their changes in the same order). */
 static void
-load_print(struct load_ctx *ctx, struct mc_conn *conn, size_t i, const struct mc_result *res)
+load_print(struct load_ctx *ctx, struct mc_conn **conns, size_t i, const struct mc_result *res)
 {
-	FILE *f = fopen(ctx->o->print, "w");
+	const struct load_opts *o = ctx->o;
+	struct mc_result all = res[o->nsockets - 1];
+	struct mc_mod *mods = NULL;
+	FILE *f = fopen(o->print, "w");
+	size_t j, n = 0;
 	char err[300];
+	int ok = f != NULL;
 
-	if (f == NULL || milter_client_apply(conn, &ctx->msgs[i], res, f) != MC_OK) {
-		snprintf(err, sizeof(err), "--print %s: %s", ctx->o->print,
+	for (j = 0; j < o->nsockets; j++)
+		n += res[j].nmods;
+	if (ok && n > 0 && (mods = calloc(n, sizeof(*mods))) == NULL)
+		ok = 0;
+	for (j = 0, n = 0; ok && j < o->nsockets; j++) {
+		if (res[j].nmods > 0)
+			memcpy(mods + n, res[j].mods, res[j].nmods * sizeof(*mods));
+		n += res[j].nmods;
+	}
+	all.mods = mods;
+	all.nmods = n;
+	if (!ok || milter_client_apply(conns[0], &ctx->msgs[i], &all, f) != MC_OK) {
+		snprintf(err, sizeof(err), "--print %s: %s", o->print,
 		         f == NULL ? strerror(errno) : "cannot write");
 		fprintf(stderr, "p11dkim-load: %s\n", err);
 	}
+	free(mods);
 	if (f != NULL)
 		fclose(f);
+}
+
+/* Connects what is not connected; 0, or -1 after counting the error. */
+static int
+load_connect(struct load_worker *w, struct mc_conn **conns)
+{
+	struct load_ctx *ctx = w->ctx;
+	char err[300];
+	size_t j;
+
+	for (j = 0; j < ctx->o->nsockets; j++) {
+		if (conns[j] != NULL)
+			continue;
+		if (milter_client_connect(ctx->o->sockets[j], &ctx->mco, &conns[j], err,
+		                          sizeof(err)) != MC_OK) {
+			load_error(ctx, w, err);
+			return -1;
+		}
+		w->counts.connections++;
+	}
+	return 0;
+}
+
+static void
+load_close(struct mc_conn **conns, size_t n)
+{
+	size_t j;
+
+	for (j = 0; j < n; j++) {
+		milter_client_close(conns[j]);
+		conns[j] = NULL;
+	}
 }
 
 static void *
@@ -121,49 +181,60 @@ load_worker_run(void *arg)
 {
 	struct load_worker *w = arg;
 	struct load_ctx *ctx = w->ctx;
-	struct mc_conn *conn = NULL;
-	struct mc_result res;
+	size_t j, ns = ctx->o->nsockets;
+	struct mc_conn **conns = calloc(ns, sizeof(*conns));
+	struct mc_result *res = calloc(ns, sizeof(*res));
 	char err[300];
 	long n, on_conn = 0;
 	double t0;
-	enum mc_status st;
+	enum mc_status st = MC_OK;
 
-	mc_result_init(&res);
+	if (conns == NULL || res == NULL) {
+		load_error(ctx, w, "out of memory");
+		free(conns);
+		free(res);
+		return NULL;
+	}
+	for (j = 0; j < ns; j++)
+		mc_result_init(&res[j]);
 	while ((n = load_claim(ctx)) >= 0) {
 		size_t i = (size_t)n % ctx->nmsgs;
 
 		t0 = load_now();
-		if (conn == NULL) {
-			st = milter_client_connect(ctx->o->socket, &ctx->mco, &conn, err,
-			                           sizeof(err));
-			if (st != MC_OK) {
-				load_error(ctx, w, err);
+		if (conns[ns - 1] == NULL) {
+			if (load_connect(w, conns) != 0) {
+				load_close(conns, ns);
 				usleep(10000); /* a dead milter must not turn into a busy loop */
 				continue;
 			}
-			w->counts.connections++;
 			on_conn = 0;
 		}
-		st = milter_client_send_prepared(conn, ctx->preps[i], &res);
+		/* One milter after the other, each to its end of message: the same work for each
+		 * as Postfix's per-event turns, in one thread per connection. */
+		for (j = 0; j < ns; j++) {
+			st = milter_client_send_prepared(conns[j], ctx->preps[i], &res[j]);
+			if (st != MC_OK)
+				break;
+		}
 		if (st != MC_OK) {
 			snprintf(err, sizeof(err), "%s: %s", mc_strerror(st),
-			         milter_client_error(conn));
+			         milter_client_error(conns[j]));
 			load_error(ctx, w, err);
-			milter_client_close(conn);
-			conn = NULL;
+			load_close(conns, ns);
 			continue;
 		}
 		(void)load_lat_add(&w->lat, (load_now() - t0) * 1000.0);
-		load_count(&w->counts, &res);
+		load_count(&w->counts, res, ns);
 		if (n == 0 && ctx->o->print != NULL)
-			load_print(ctx, conn, i, &res);
-		if (ctx->o->per_conn > 0 && ++on_conn >= ctx->o->per_conn) {
-			milter_client_close(conn);
-			conn = NULL;
-		}
+			load_print(ctx, conns, i, res);
+		if (ctx->o->per_conn > 0 && ++on_conn >= ctx->o->per_conn)
+			load_close(conns, ns);
 	}
-	milter_client_close(conn);
-	mc_result_free(&res);
+	load_close(conns, ns);
+	for (j = 0; j < ns; j++)
+		mc_result_free(&res[j]);
+	free(conns);
+	free(res);
 	return NULL;
 }
 

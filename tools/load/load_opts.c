@@ -12,12 +12,14 @@
 static void
 load_opts_usage(FILE *f)
 {
-	fputs("usage: p11dkim-load --socket SPEC --message FILE [--message FILE ...]\n"
+	fputs("usage: p11dkim-load --socket SPEC [--socket SPEC ...]\n"
+	      "         --message FILE [--message FILE ...]\n"
 	      "         [--conns N] [--per-conn M] [--messages M | --seconds S]\n"
 	      "         [--from ADDR] [--rcpt ADDR ...] [--client-addr IP] [--auth USER]\n"
 	      "         [--helo NAME] [--chunk BYTES] [--quickack on|off] [--timeout MS]\n"
 	      "         [--print FILE] [--fail-on-error]\n"
-	      "SPEC: unix:/path, inet:port@host or inet6:port@host.\n"
+	      "SPEC: unix:/path, inet:port@host or inet6:port@host. Several --socket: a chain of\n"
+	      "milters, each message sent to each in turn (as Postfix calls its milters).\n"
 	      "Prints key=value figures (messages, latency, signatures, CPU) on stdout.\n",
 	      f);
 }
@@ -67,8 +69,7 @@ load_opts_one(struct load_opts *o, int ch, const char *arg)
 
 	switch (ch) {
 	case 's':
-		o->socket = arg;
-		return 0;
+		return load_opts_push(&o->sockets, &o->nsockets, arg);
 	case 'c':
 		if (load_opts_num("conns", arg, 1, 4096, &v))
 			return -1;
@@ -150,7 +151,7 @@ load_opts_parse(struct load_opts *o, int argc, char **argv)
 			return 1;
 		}
 	}
-	if (optind < argc || o->socket == NULL || o->nfiles == 0 ||
+	if (optind < argc || o->nsockets == 0 || o->nfiles == 0 ||
 	    (o->messages > 0 && o->seconds > 0)) {
 		fprintf(stderr, "p11dkim-load: need --socket and --message, and not both "
 		                "--messages and --seconds\n");
@@ -167,7 +168,8 @@ load_opts_parse(struct load_opts *o, int argc, char **argv)
 void
 load_opts_free(struct load_opts *o)
 {
+	free(o->sockets);
 	free(o->files);
 	free(o->rcpts);
-	o->files = o->rcpts = NULL;
+	o->sockets = o->files = o->rcpts = NULL;
 }

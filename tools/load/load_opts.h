@@ -9,7 +9,8 @@
 #include <stddef.h>
 
 struct load_opts {
-	const char *socket;
+	const char **sockets; /* one milter, or a chain: each message goes to each in turn */
+	size_t nsockets;
 	int conns;
 	long per_conn; /* messages per connection; 0 = all on one (as Postfix reuses) */
 	long messages; /* 0 with seconds > 0: run for that time */
