@@ -2,19 +2,27 @@
 # uses $T (the run's temp dir), $BUILD's programs and the token from tests/lib/softhsm.sh.
 #
 #   cmp_setup BUILD_DIR TOOL...   checks the build's programs and the TOOLs; sets BUILD etc.
-#   cmp_workdir PREFIX         temp dir $T, a fresh token with key bench-rsa, KT
+#   cmp_workdir PREFIX         temp dir $T; key files $T/rsa.pem, $T/ed.pem (openssl) imported
+#                              into a fresh token as bench-rsa, bench-ed; KT; $T/keys.txt
 #   cmp_messages DIR MB        m3k.eml (3 KB), m1m.eml (1 MB MIME with a base64 attachment),
-#                              mbig.eml (MB megabytes, same shape)
-#   cmp_p11_conf FILE SOCKET   p11dkim configuration: relaxed/relaxed, default header list
-#   cmp_odk_conf FILE SOCKET   OpenDKIM configuration: Mode s, the header list in $CMP_HLIST
+#                              mprose.eml, mhtml.eml (1 MB of text, of HTML), mbig.eml (MB
+#                              megabytes, the shape of m1m.eml)
+#   cmp_p11_conf FILE SOCKET [KEY...]   p11dkim configuration: relaxed/relaxed, default header
+#                              list, one signature per KEY (rsa, ed; default rsa)
+#   cmp_odk_conf FILE SOCKET [KEY]   OpenDKIM configuration: Mode s, the header list in
+#                              $CMP_HLIST, the key file of KEY (rsa or ed; default rsa)
 #   cmp_start_p11 NAME CONF    starts p11dkim -f; sets CMP_PID; log in $T/NAME.log
 #   cmp_start_odk NAME CONF SOCKET   the same for opendkim -f
 #   cmp_stop PID               SIGTERM, then SIGKILL after 10 s
-#   cmp_sanity NAME SOCKET     signs one message (--print $T/NAME.eml); prints its h= list
+#   cmp_sanity NAME "SOCKET..." N   signs each message once (--print $T/NAME-*.eml), through
+#                              the SOCKETs as a chain, each with N signatures, queued for
+#                              cmp_verify; prints the h= list of the first signature of m3k.eml
+#   cmp_verify                 dkimpy verifies every queued signature; exits if one fails
 #   cmp_token_bench NAME THREADS SECONDS   keytool bench, its CPU time in $T/res/NAME.cpu
-#   cmp_load NAME PID SOCKET CONNS MSG ARGS...   p11dkim-load, figures in $T/res/NAME.out,
-#                              plus daemon_cpu_ms_per_message from /proc/PID/stat and, for
-#                              p11dkim, the CPU inside C_Sign from its metrics file
+#   cmp_load NAME "PID..." "SOCKET..." CONNS MSG ARGS...   p11dkim-load, figures in
+#                              $T/res/NAME.out, plus daemon_cpu_ms_per_message from the PIDs'
+#                              /proc/PID/stat (added: several SOCKETs are a chain of milters)
+#                              and, for one p11dkim, the CPU inside C_Sign from its metrics file
 #   cmp_mem NAME PID TAG       VmRSS and VmHWM (kB) into $T/res/mem-NAME-TAG
 #   cmp_median NAME ROUNDS     $T/res/NAME.out: each figure's median over NAME-r1 ... NAME-rROUNDS
 #   cmp_table                  the table, ratios and targets
@@ -47,8 +55,11 @@ cmp_setup() {
 }
 
 # cmp_workdir PREFIX: the run's temp dir $T (/tmp/PREFIX.XXXXXX: unix socket paths are limited
-# to 108 bytes), removed at exit unless KEEP=1, with a fresh SoftHSM token holding the RSA-2048
-# key "bench-rsa"; KT is the keytool command line for it.
+# to 108 bytes), removed at exit unless KEEP=1, with a fresh SoftHSM token; KT is the keytool
+# command line for it. An RSA-2048 and an Ed25519 key are made by openssl as PEM files
+# ($T/rsa.pem, $T/ed.pem: OpenDKIM's key files) and imported into the token as "bench-rsa" and
+# "bench-ed", so that both daemons sign with the same keys; $T/keys.txt holds their DNS records
+# (selectors rsa and ed of example.com) for tests/lib/dkim-verify.py.
 cmp_workdir() {
 	T=$(mktemp -d "/tmp/$1.XXXXXX")
 	chmod 700 "$T"
@@ -57,8 +68,19 @@ cmp_workdir() {
 	trap 'exit 1' INT TERM
 	softhsm_setup "$T/hsm" || cmp_die "softhsm_setup failed"
 	KT=("$KEYTOOL" --module "$P11DKIM_MODULE" --token "$P11DKIM_TOKEN" --pin-file "$P11DKIM_PIN_FILE")
-	"${KT[@]}" generate --label bench-rsa --type rsa2048 >"$T/keygen.out" 2>&1 ||
-		cmp_die "keytool generate: $(cat "$T/keygen.out")"
+	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T/rsa.pem" 2>"$T/keygen.out" &&
+		openssl genpkey -algorithm ED25519 -out "$T/ed.pem" 2>>"$T/keygen.out" ||
+		cmp_die "openssl genpkey: $(cat "$T/keygen.out")"
+	"${KT[@]}" import --label bench-rsa --pem "$T/rsa.pem" >>"$T/keygen.out" 2>&1 &&
+		"${KT[@]}" import --label bench-ed --pem "$T/ed.pem" >>"$T/keygen.out" 2>&1 ||
+		cmp_die "keytool import: $(cat "$T/keygen.out")"
+	{
+		echo "rsa._domainkey.example.com $("${KT[@]}" dns --label bench-rsa --domain example.com \
+			--selector rsa --one-line)"
+		echo "ed._domainkey.example.com $("${KT[@]}" dns --label bench-ed --domain example.com \
+			--selector ed --one-line)"
+	} >"$T/keys.txt" 2>>"$T/keygen.out" || cmp_die "keytool dns: $(cat "$T/keygen.out")"
+	: >"$T/verify.list"
 }
 
 CMP_PIDS=""
@@ -138,6 +160,49 @@ sys.stdout.write("Content-Type: text/plain; charset=us-ascii\r\n\r\n" + "\r\n".j
 EOF
 	cmp_mime_big 1 >"$1/m1m.eml"
 	cmp_mime_big "$2" >"$1/mbig.eml"
+	cmp_text_big prose | cmp_message bench-prose >"$1/mprose.eml"
+	cmp_text_big html | cmp_message bench-html >"$1/mhtml.eml"
+}
+
+# cmp_text_big prose|html: a single-part 1 MB body with its Content-Type field, as
+# tests/dkim/dkim-bench makes its prose and HTML inputs (the same words, xorshift generator and
+# seed; the same HTML block), so that its MB/s and these messages/s describe the same bytes.
+# Prose: words and single SPs in lines of at most 70 columns. HTML: indented markup with
+# attributes, a TAB and trailing SPs, one table block repeated.
+cmp_text_big() {
+	$PY - "$1" <<'EOF'
+import sys
+size = 1 << 20
+if sys.argv[1] == "prose":
+    words = ("the of and a to in is message signed token that it for was on are with as mail "
+             "server be at this have from or one had by word but not what all were when we "
+             "there can quarterly report, figures. receiver domain header body. signature key "
+             "selector").split()
+    seed, out, col, n = 17, [], 0, 0
+    while n < size - 80:
+        # xorshift32, as dkim-bench's rnd()
+        seed ^= (seed << 13) & 0xffffffff
+        seed ^= seed >> 17
+        seed ^= (seed << 5) & 0xffffffff
+        w = words[seed % len(words)]
+        if col + 1 + len(w) > 70:
+            out.append("\r\n"); n += 2; col = 0
+        elif col > 0:
+            out.append(" "); n += 1; col += 1
+        out.append(w); n += len(w); col += len(w)
+    body, ctype = "".join(out) + "\r\n", "text/plain; charset=us-ascii"
+else:
+    block = ("<table class=\"report\">\r\n"
+             "  <tr>\r\n"
+             "    <td style=\"padding: 4px; font-family: Arial, sans-serif\">Quarterly "
+             "figures for the third quarter</td>\r\n"
+             "    <td>\t<a href=\"https://example.com/report?id=1234\">open the "
+             "report</a></td>  \r\n"
+             "  </tr>\r\n"
+             "</table>\r\n")
+    body, ctype = block * (size // len(block)), "text/html; charset=us-ascii"
+sys.stdout.write("Content-Type: " + ctype + "\r\n\r\n" + body)
+EOF
 }
 
 # A MIME message of MB megabytes: a short text part and a base64 attachment (76-byte lines),
@@ -161,6 +226,13 @@ EOF
 }
 
 cmp_p11_conf() {
+	local conf=$1 sock=$2 k keys=""
+	shift 2
+	[ $# -gt 0 ] || set -- rsa
+	for k in "$@"; do
+		keys="$keys${keys:+, }{ selector = \"$k\"; key = \"bench-$k\"; }"
+	done
+	set -- "$conf" "$sock"
 	cat >"$1" <<EOF
 socket = "$2";
 log = "stderr";
@@ -173,7 +245,7 @@ sign: {
   canonicalization = "relaxed/relaxed";
   internal_hosts = [ "127.0.0.1" ];
 };
-domains = ( { domain = "example.com"; keys = ( { selector = "bench"; key = "bench-rsa"; } ); } );
+domains = ( { domain = "example.com"; keys = ( $keys ); } );
 metrics_file = "${1%.conf}.prom";
 metrics_interval = 1;
 EOF
@@ -181,14 +253,16 @@ EOF
 }
 
 cmp_odk_conf() {
+	local k=${3:-rsa} alg=rsa-sha256
+	[ "$k" = ed ] && alg=ed25519-sha256
 	cat >"$1" <<EOF
 Mode s
 Socket $2
 Domain example.com
-Selector odk
-KeyFile $T/odk.private
+Selector $k
+KeyFile $T/$k.pem
 Canonicalization relaxed/relaxed
-SignatureAlgorithm rsa-sha256
+SignatureAlgorithm $alg
 SignHeaders $CMP_HLIST
 OversignHeaders $CMP_HLIST
 InternalHosts 127.0.0.1
@@ -260,20 +334,40 @@ EOF
 }
 
 cmp_sanity() {
-	"$LOAD" --socket "$2" --messages 1 --message "$T/m3k.eml" --print "$T/$1.eml" \
-		--fail-on-error >"$T/res/$1-sanity.out" 2>&1 ||
-		cmp_die "$1 did not sign: $(cat "$T/res/$1-sanity.out")"
-	[ "$(cmp_fig "$1-sanity" signatures)" = 1 ] || cmp_die "$1 added no DKIM-Signature"
-	cmp_hlist "$T/$1.eml"
+	local name=$1 n=$3 m s args=()
+	for s in $2; do
+		args+=(--socket "$s")
+	done
+	for m in m3k m1m mprose mhtml; do
+		"$LOAD" "${args[@]}" --messages 1 --message "$T/$m.eml" --print "$T/$name-$m.eml" \
+			--fail-on-error >"$T/res/$name-$m-sanity.out" 2>&1 ||
+			cmp_die "$name did not sign $m.eml: $(cat "$T/res/$name-$m-sanity.out")"
+		[ "$(cmp_fig "$name-$m-sanity" signatures)" = "$n" ] ||
+			cmp_die "$name added $(cmp_fig "$name-$m-sanity" signatures) DKIM-Signature(s) to $m.eml, not $n"
+		echo "$T/$name-$m.eml $n" >>"$T/verify.list"
+	done
+	cmp_hlist "$T/$name-m3k.eml"
+}
+
+# Every sample of cmp_sanity, judged by dkimpy in one Python start.
+cmp_verify() {
+	$PY "$top_srcdir/tests/lib/dkim-verify.py" --list "$T/verify.list" "$T/keys.txt" \
+		>"$T/res/verify.out" 2>&1 ||
+		cmp_die "a signature does not verify: $(grep -v '^PASS' "$T/res/verify.out")"
+	echo "dkimpy: $(grep -c '^PASS' "$T/res/verify.out") signature(s) verified, none failed"
 }
 
 cmp_fig() {
 	sed -n "s/^$2=//p" "$T/res/$1.out" | head -1
 }
 
-# Process CPU time (user + system, all threads) in clock ticks.
+# Process CPU time (user + system, all threads) in clock ticks, of all the PIDs given.
 cmp_ticks() {
-	sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+	local p t=0
+	for p in "$@"; do
+		t=$((t + $(sed 's/^.*) //' "/proc/$p/stat" | awk '{ print $12 + $13 }')))
+	done
+	echo "$t"
 }
 
 # bash's `times` (in FILE): the second line is the children's user and system time, as 1m2.345s.
@@ -337,16 +431,21 @@ cmp_prom_delta() {
 }
 
 cmp_load() {
-	local name=$1 pid=$2 sock=$3 conns=$4 msg=$5 c0 c1 n prom=${CMP_PROM[$2]:-}
+	local name=$1 pids=$2 conns=$4 msg=$5 c0 c1 n s socks=() prom=${CMP_PROM[$2]:-}
+	for s in $3; do
+		socks+=(--socket "$s")
+	done
 	shift 5
 	if [ -n "$prom" ]; then
 		cmp_prom_fresh "$prom"
 		cp "$prom" "$T/res/$name.prom0"
 	fi
-	c0=$(cmp_ticks "$pid")
-	"$LOAD" --socket "$sock" --conns "$conns" --message "$msg" "$@" \
+	# shellcheck disable=SC2086
+	c0=$(cmp_ticks $pids)
+	"$LOAD" "${socks[@]}" --conns "$conns" --message "$msg" "$@" \
 		>"$T/res/$name.out" 2>"$T/res/$name.err"
-	c1=$(cmp_ticks "$pid")
+	# shellcheck disable=SC2086
+	c1=$(cmp_ticks $pids)
 	n=$(cmp_fig "$name" messages)
 	[ -n "$n" ] || cmp_die "p11dkim-load failed ($name): $(cat "$T/res/$name.err")"
 	echo "daemon_cpu_ms_per_message=$(cmp_calc "$n > 0 ? ($c1 - $c0) * 1000 / $CLK_TCK / $n : 0" %.3f)" \
@@ -356,7 +455,9 @@ cmp_load() {
 		cp "$prom" "$T/res/$name.prom1"
 		cmp_prom_delta "$T/res/$name.prom0" "$T/res/$name.prom1" >>"$T/res/$name.out"
 	fi
-	if [ "$(cmp_fig "$name" signatures)" != "$n" ] || [ "$(cmp_fig "$name" errors)" != 0 ]; then
+	# CMP_SIGS: signatures a message should carry (2 for RSA + Ed25519; set by the caller).
+	if [ "$(cmp_fig "$name" signatures)" != "$((n * ${CMP_SIGS:-1}))" ] ||
+		[ "$(cmp_fig "$name" errors)" != 0 ]; then
 		echo "WARNING: $name: $(cmp_fig "$name" signatures) signatures for $n messages," \
 			"$(cmp_fig "$name" errors) errors, $(cmp_fig "$name" tempfails) tempfails:" \
 			"$(head -c 300 "$T/res/$name.err")" | tee -a "$T/warnings"
