@@ -12,4 +12,4 @@ include $(srcdir)/tests/contrib.mk
 include $(srcdir)/tests/reliability.mk
 include $(srcdir)/tests/fuzz.mk
 EXTRA_DIST += tests/bench/README.md tests/bench/compare.sh tests/bench/compare-lib.sh tests/bench/compare-table.sh \
-	tests/bench/profile.sh tests/bench/profile-split.py
+	tests/bench/compare-builds.sh tests/bench/profile.sh tests/bench/profile-split.py
