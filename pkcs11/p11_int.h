@@ -239,7 +239,7 @@ struct p11_set {
 	unsigned wait_ms, hang_ms, probe_max_ms;
 	p11_set_event_fn event;
 	void *event_arg;
-	pthread_mutex_t keys_mu; /* the list below */
+	pthread_mutex_t keys_mu; /* the list's head below (nodes are immutable once listed) */
 	struct p11_set_key *keys; /* every key handed out, newest first; freed at close */
 	atomic_bool closing;
 };

@@ -87,13 +87,17 @@ p11_set_probe(struct p11_set_member *m, bool recover, char *why, size_t len)
 	pthread_mutex_lock(&m->tok->state);
 	m->tok->slot_gen = UINT64_MAX;
 	pthread_mutex_unlock(&m->tok->state);
+	/* Only the head is read under the lock: keys are added at the head, never changed and
+	 * never freed before the watchers stop, so the walk needs no lock. A probe may wait
+	 * seconds for a recovering token, and a reload (p11_set_find_key) must not wait with it. */
 	pthread_mutex_lock(&m->set->keys_mu);
-	for (k = m->set->keys; k != NULL && ok; k = k->next)
+	k = m->set->keys;
+	pthread_mutex_unlock(&m->set->keys_mu);
+	for (; k != NULL && ok; k = k->next)
 		if (k->on[m->index] != NULL) {
 			any = true;
 			ok = p11_set_probe_key(m, k, recover, why, len);
 		}
-	pthread_mutex_unlock(&m->set->keys_mu);
 	if (any)
 		return ok;
 	if (p11_token_acquire(m->tok, &s, &e) != P11_OK) {
