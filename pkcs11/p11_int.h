@@ -139,6 +139,7 @@ struct p11_token {
 	char *want_text;     /* as configured, for messages */
 	char label[33];
 	char serial[17];
+	bool seen; /* found in a slot once: missing later means removed, not misnamed */
 	pthread_mutex_t login;
 	struct p11_pin pin; /* under login after p11_token_open */
 	char *pin_file;     /* to read it again when it changes; NULL with pin_env */

@@ -97,7 +97,15 @@ p11_token_find_slot(p11_token *tok, CK_TOKEN_INFO *found, struct p11_error *err)
 			memcpy(tok->label, label, sizeof(tok->label));
 		if (strcmp(serial, tok->serial) != 0)
 			memcpy(tok->serial, serial, sizeof(tok->serial));
+		tok->seen = true;
 		return P11_OK;
+	}
+	/* Said as a session on it would say it (CKR_TOKEN_NOT_PRESENT), whichever call noticed. */
+	if (tok->seen) {
+		p11_err_set(err, P11_ERR_TOKEN_NOT_FOUND, CKR_TOKEN_NOT_PRESENT,
+		            "token \"%s\" is no longer present in module %s (CKR_TOKEN_NOT_PRESENT)",
+		            tok->label, tok->mod->path);
+		return P11_ERR_TOKEN_NOT_FOUND;
 	}
 	p11_err_set(err, P11_ERR_TOKEN_NOT_FOUND, 0, "no token \"%s\" present in module %s",
 	            tok->want_text, tok->mod->path);
